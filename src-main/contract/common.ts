@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/** The upstreams the console connects to (seed numbers in docs/protocols.md). */
+export const upstreamIds = ['rpaLogs', 'keywordHub', 'evolution', 'dashboard', 'webhooks'] as const;
+export const UpstreamId = z.enum(upstreamIds);
+export type UpstreamId = z.infer<typeof UpstreamId>;
+
+export const linkStates = ['idle', 'connecting', 'open', 'reconnecting', 'auth-failed', 'stopped'] as const;
+export const LinkState = z.enum(linkStates);
+export type LinkState = z.infer<typeof LinkState>;
+
+/** One upstream's connection health, as the connections panel and /api/health show it. */
+export const UpstreamStatus = z.object({
+  id: UpstreamId,
+  /** A sub-connection (an Evolution instance namespace, a webhook receiver…); absent for the main link. */
+  link: z.string().optional(),
+  state: LinkState,
+  since: z.number(),
+  url: z.string(),
+  lastEventAt: z.number().nullable(),
+  events: z.number().int(),
+  errors: z.number().int(),
+  reconnects: z.number().int(),
+  message: z.string(),
+  latencyMs: z.number().nullable(),
+  demo: z.boolean(),
+});
+export type UpstreamStatus = z.infer<typeof UpstreamStatus>;
+
+/** The shape of seed 000's `teste-conexao` answer, used by every upstream's test. */
+export const TestResult = z.object({
+  success: z.boolean(),
+  message: z.string(),
+  status_code: z.number().int(),
+  token_status: z.string(),
+});
+export type TestResult = z.infer<typeof TestResult>;
+
+export const severities = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export const Severity = z.enum(severities);
+export type Severity = z.infer<typeof Severity>;
+
+/** Ids an operator can follow across systems in the event inspector. */
+export const EventIds = z.object({
+  job: z.string().optional(),
+  execution: z.string().optional(),
+  instance: z.string().optional(),
+  ticket: z.string().optional(),
+  project: z.string().optional(),
+  webhook: z.string().optional(),
+});
+export type EventIds = z.infer<typeof EventIds>;
+
+/** One entry of the cross-upstream timeline (the event inspector). */
+export const JournalEntry = z.object({
+  seq: z.number().int(),
+  at: z.number(),
+  upstream: UpstreamId.or(z.literal('console')),
+  type: z.string(),
+  level: z.enum(['info', 'warn', 'error']),
+  ids: EventIds,
+  summary: z.string(),
+  raw: z.unknown(),
+});
+export type JournalEntry = z.infer<typeof JournalEntry>;
+
+export const Empty = z.object({}).strict();
+export const Ok = z.object({ ok: z.literal(true) });

@@ -1,0 +1,111 @@
+import { join } from 'node:path';
+import { secretNames, type Settings } from '../contract/settings';
+import type { UpstreamId, UpstreamStatus } from '../contract';
+import type { Cipher } from '../secrets/cipher';
+import { SecretVault } from '../secrets/vault';
+import { SettingsStore } from '../settings/settings-store';
+import { startDemo, type Demo } from '../demo';
+import { CommandRegistry } from './commands';
+import type { CoreContext, Module, ModuleFactory } from './context';
+import { Hub } from './hub';
+import { Journal } from './journal';
+import { LinkRegistry } from './links';
+import { registerSystemCommands } from './system-commands';
+import { Storage } from './storage';
+
+export interface CoreOptions {
+  host: 'electron' | 'web';
+  version: string;
+  dataDir: string;
+  cipher: Cipher;
+  /** `auto`: simulators for every upstream that has no URL configured, when none has one. */
+  demo: boolean | 'auto';
+  /** From `--config FILE`: used instead of the stored settings; inline secrets stay in memory. */
+  config?: { settings: Settings; secrets: Record<string, string> };
+  modules: readonly ModuleFactory[];
+  /** Extra start-up warnings from the host (e.g. weak secret storage). */
+  warnings?: string[];
+}
+
+export interface Core {
+  readonly ctx: CoreContext;
+  readonly hub: Hub;
+  readonly commands: CommandRegistry;
+  readonly demo: boolean;
+  health(): { status: 'ok'; host: string; demo: boolean; upstreams: UpstreamStatus[] };
+  close(): Promise<void>;
+}
+
+const upstreamKeys = ['rpaLogs', 'keywordHub', 'evolution', 'dashboard'] as const;
+
+/** The composition root: the only place that knows every part of the core. */
+export async function createCore(options: CoreOptions): Promise<Core> {
+  const hub = new Hub();
+  const commands = new CommandRegistry();
+  const storage = Storage.open(join(options.dataDir, 'console.db'));
+  const journal = new Journal(hub, storage);
+  const links = new LinkRegistry(hub);
+  const settings = new SettingsStore(join(options.dataDir, 'settings.json'));
+  if (options.config) settings.update(options.config.settings);
+  const secrets = new SecretVault(join(options.dataDir, 'secrets.json'), options.cipher);
+  for (const [name, value] of Object.entries(options.config?.secrets ?? {})) secrets.setEphemeral(name, value);
+
+  const nothingConfigured = upstreamKeys.every((key) => settings.get().upstreams[key].url === '');
+  const demoWanted = options.demo === true || (options.demo === 'auto' && nothingConfigured);
+  const demo: Demo | null = demoWanted ? await startDemo() : null;
+  if (demo) for (const [name, value] of Object.entries(demo.secrets)) if (!secrets.get(name)) secrets.setEphemeral(name, value);
+
+  const warnings = [...(options.warnings ?? []), ...settings.warnings, ...secrets.warnings];
+  const isDemo = (id: UpstreamId): boolean => demo !== null && (id === 'webhooks' || (id in demo.urls && settings.get().upstreams[id as (typeof upstreamKeys)[number]]?.url === ''));
+
+  const ctx: CoreContext = {
+    host: options.host,
+    dataDir: options.dataDir,
+    hub,
+    commands,
+    journal,
+    links,
+    storage,
+    settings,
+    secrets,
+    effective() {
+      const current = settings.get();
+      if (!demo) return current;
+      const upstreams = structuredClone(current.upstreams);
+      for (const key of upstreamKeys) if (upstreams[key].url === '') upstreams[key].url = demo.urls[key];
+      return { ...current, upstreams };
+    },
+    isDemo,
+    warn(message) {
+      warnings.push(message);
+      hub.publish('system.warning', { message, at: Date.now() });
+      journal.record({ upstream: 'console', type: 'warning', level: 'warn', ids: {}, summary: message, raw: null });
+    },
+  };
+
+  registerSystemCommands(ctx, {
+    version: options.version,
+    demo: demo !== null,
+    warnings,
+    knownSecrets: secretNames,
+  });
+
+  const modules: Module[] = options.modules.map((factory) => factory(ctx));
+  for (const module of modules) await module.start();
+  for (const warning of warnings) journal.record({ upstream: 'console', type: 'warning', level: 'warn', ids: {}, summary: warning, raw: null });
+
+  return {
+    ctx,
+    hub,
+    commands,
+    demo: demo !== null,
+    health: () => ({ status: 'ok', host: options.host, demo: demo !== null, upstreams: links.list() }),
+    async close() {
+      for (const module of [...modules].reverse()) await module.stop();
+      links.dispose();
+      journal.flush();
+      await demo?.stop();
+      storage.close();
+    },
+  };
+}

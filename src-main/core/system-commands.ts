@@ -1,0 +1,37 @@
+import { CommandError } from './commands';
+import type { CoreContext } from './context';
+
+/** Handlers for the foundation's commands: system info, connections, inspector, settings, secrets. */
+export function registerSystemCommands(
+  ctx: CoreContext,
+  info: { version: string; demo: boolean; warnings: string[]; knownSecrets: readonly string[] },
+): void {
+  const { commands, links, journal, settings, secrets } = ctx;
+  commands.handle('system.info', () => ({
+    version: info.version,
+    host: ctx.host,
+    demo: info.demo,
+    platform: process.platform,
+    secretBackend: secrets.backend,
+    warnings: info.warnings,
+  }));
+  commands.handle('connections.list', () => links.list());
+  commands.handle('connections.connect', ({ id, link }) => (links.require(id, link).connect(), { ok: true as const }));
+  commands.handle('connections.disconnect', ({ id, link }) => (links.require(id, link).disconnect(), { ok: true as const }));
+  commands.handle('connections.test', ({ id, link }) => links.test(id, link));
+  commands.handle('inspector.recent', (filter) => journal.recent(filter));
+  commands.handle('settings.get', () => settings.get());
+  commands.handle('settings.update', ({ settings: next }) => settings.update(next));
+  commands.handle('secrets.status', () => secrets.status(info.knownSecrets));
+  commands.handle('secrets.set', ({ name, value }) => {
+    if (!/^[a-zA-Z][\w.-]{1,80}$/.test(name)) throw new CommandError('invalid-argument', `bad secret name: ${name}`);
+    const status = secrets.set(name, value.trim());
+    journal.record({ upstream: 'console', type: 'secret.set', level: 'info', ids: {}, summary: `secret ${name} updated`, raw: { name } });
+    return status;
+  });
+  commands.handle('secrets.clear', ({ name }) => {
+    secrets.clear(name);
+    journal.record({ upstream: 'console', type: 'secret.clear', level: 'info', ids: {}, summary: `secret ${name} removed`, raw: { name } });
+    return { ok: true as const };
+  });
+}

@@ -1,0 +1,63 @@
+import { app, BrowserWindow, session } from 'electron';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pkg from '../../package.json';
+import { createCore, type Core } from '../core/app-core';
+import { allModules } from '../core/modules';
+import { KeyFileCipher, type Cipher } from '../secrets/cipher';
+import { registerAppScheme, serveApp } from './app-protocol';
+import { bindIpc } from './ipc';
+import { SafeStorageCipher } from './safe-storage-cipher';
+import { createTray } from './tray';
+import { allWindows, createConsoleWindow, isOurWindow, preloadPath } from './windows';
+
+const outDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const resourcesDir = app.isPackaged ? join(process.resourcesPath, 'resources') : join(outDir, '..', 'resources');
+
+registerAppScheme();
+if (!app.requestSingleInstanceLock()) app.quit();
+
+let core: Core | null = null;
+
+function showMain(): void {
+  const [win] = allWindows();
+  if (win) {
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  } else openMain();
+}
+
+function openMain(): BrowserWindow {
+  return createConsoleWindow({ preload: preloadPath(outDir), icon: join(resourcesDir, 'icon.png') });
+}
+
+function chooseCipher(dataDir: string, warnings: string[]): Cipher {
+  try {
+    return new SafeStorageCipher();
+  } catch (error) {
+    warnings.push(`OS secret storage unavailable (${(error as Error).message}); using an owner-only key file.`);
+    return new KeyFileCipher(join(dataDir, 'secret.key'));
+  }
+}
+
+app.on('second-instance', showMain);
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+app.on('activate', () => allWindows().length === 0 && openMain());
+app.on('before-quit', () => void core?.close());
+app.on('web-contents-created', (_event, contents) => {
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+});
+
+void app.whenReady().then(async () => {
+  const dataDir = app.getPath('userData');
+  const warnings: string[] = [];
+  const cipher = chooseCipher(dataDir, warnings);
+  core = await createCore({ host: 'electron', version: pkg.version, dataDir, cipher, demo: 'auto', modules: allModules, warnings });
+  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(permission === 'notifications'));
+  serveApp(join(outDir, 'renderer'), resourcesDir);
+  bindIpc(core, isOurWindow);
+  openMain();
+  createTray(core, { ok: join(resourcesDir, 'tray.png'), alert: join(resourcesDir, 'tray-alert.png') }, showMain, () => app.quit());
+});

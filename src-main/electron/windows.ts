@@ -1,0 +1,77 @@
+import { BrowserWindow, shell, type WebContents } from 'electron';
+import { join } from 'node:path';
+import { APP_ORIGIN } from './app-protocol';
+
+const windows = new Set<BrowserWindow>();
+
+export const isOurWindow = (contents: WebContents): boolean => [...windows].some((w) => !w.isDestroyed() && w.webContents === contents);
+
+export interface WindowOptions {
+  preload: string;
+  icon: string;
+  /** Route to open, e.g. `/kiosk`. */
+  route?: string;
+  kiosk?: boolean;
+  bounds?: Electron.Rectangle;
+}
+
+/** A console window with every security default on, and self-healing when its renderer dies. */
+export function createConsoleWindow(options: WindowOptions): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1440,
+    height: 900,
+    ...options.bounds,
+    minWidth: 960,
+    minHeight: 600,
+    backgroundColor: '#0b1016',
+    title: 'Ops Console',
+    icon: options.icon,
+    show: false,
+    kiosk: options.kiosk ?? false,
+    autoHideMenuBar: true,
+    webPreferences: {
+      preload: options.preload,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+      // Kiosks play alert sounds with nobody touching the machine.
+      autoplayPolicy: options.kiosk ? 'no-user-gesture-required' : 'user-gesture-required',
+    },
+  });
+  windows.add(win);
+  win.on('closed', () => windows.delete(win));
+  win.once('ready-to-show', () => win.show());
+
+  const contents = win.webContents;
+  const devUrl = process.env.ELECTRON_RENDERER_URL;
+  const home = devUrl ?? `${APP_ORIGIN}/`;
+  contents.on('will-navigate', (event, url) => {
+    if (!url.startsWith(home)) event.preventDefault();
+  });
+  contents.setWindowOpenHandler(({ url }) => {
+    // Links (download URLs, notification actions) open in the system browser after a check.
+    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  contents.on('render-process-gone', (_event, details) => {
+    console.error(`renderer gone (${details.reason}); reloading`);
+    if (!win.isDestroyed()) setTimeout(() => !win.isDestroyed() && contents.reload(), 1_000);
+  });
+  let hangTimer: NodeJS.Timeout | null = null;
+  win.on('unresponsive', () => {
+    hangTimer ??= setTimeout(() => !win.isDestroyed() && contents.forcefullyCrashRenderer(), 10_000);
+  });
+  win.on('responsive', () => {
+    if (hangTimer) clearTimeout(hangTimer);
+    hangTimer = null;
+  });
+
+  const route = options.route ?? '/';
+  void (devUrl ? win.loadURL(`${devUrl}#${route}`) : win.loadURL(`${APP_ORIGIN}/index.html#${route}`));
+  return win;
+}
+
+export const allWindows = (): BrowserWindow[] => [...windows].filter((w) => !w.isDestroyed());
+export const preloadPath = (outDir: string): string => join(outDir, 'preload', 'index.cjs');

@@ -1,0 +1,249 @@
+import type { LinkState, TestResult, UpstreamId, UpstreamStatus } from '../contract';
+import { Backoff, type BackoffOptions } from './backoff';
+
+/** The upstream refused our credentials (HTTP 401/403, an auth error event): no retry storm. */
+export class AuthError extends Error {
+  constructor(
+    message: string,
+    readonly statusCode = 401,
+  ) {
+    super(message);
+  }
+}
+
+/** What a connector's open() gets: how to report activity, events, errors and loss. */
+export interface LinkSession {
+  readonly signal: AbortSignal;
+  /** Bytes or frames arrived: the link is alive (resets idle detection). */
+  activity(): void;
+  /** One upstream event accepted (also activity). */
+  event(): void;
+  /** Bad input or an upstream error: counted and shown, the link stays up. */
+  error(message: string): void;
+  /** The link died; reconnect with backoff (or after `retryAfterMs`, e.g. a rate limit). */
+  lost(reason: string, options?: { retryAfterMs?: number; auth?: boolean }): void;
+  latency(ms: number): void;
+}
+
+export interface LinkOptions {
+  id: UpstreamId;
+  /** Sub-link name (an Evolution namespace…); absent for the upstream's main link. */
+  link?: string;
+  url: () => string;
+  demo?: () => boolean;
+  /** Open the connection; resolve once open, reject (AuthError for credentials) otherwise. */
+  open(session: LinkSession): Promise<void>;
+  /** Tear down whatever open() created. Idempotent. */
+  close(): void;
+  test(): Promise<TestResult>;
+  /** No activity for this long while open → treat as dead and reconnect. */
+  idleTimeoutMs?: number;
+  backoff?: BackoffOptions;
+  onStatus(status: UpstreamStatus): void;
+  /** Counter-only updates are coalesced to one status per this period. */
+  statusThrottleMs?: number;
+}
+
+/**
+ * The connection lifecycle every connector shares: idle → connecting → open ⇄ reconnecting,
+ * auth-failed (waits for new credentials), stopped (manual). One implementation, five users.
+ */
+export class Link {
+  private state: LinkState = 'idle';
+  private since = Date.now();
+  private message = '';
+  private lastEventAt: number | null = null;
+  private events = 0;
+  private errors = 0;
+  private reconnects = 0;
+  private latencyMs: number | null = null;
+  private readonly backoff: Backoff;
+  private session: AbortController | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private statusTimer: NodeJS.Timeout | null = null;
+  private everOpened = false;
+
+  constructor(private readonly options: LinkOptions) {
+    this.backoff = new Backoff(options.backoff);
+  }
+
+  get currentState(): LinkState {
+    return this.state;
+  }
+
+  status(): UpstreamStatus {
+    return {
+      id: this.options.id,
+      ...(this.options.link ? { link: this.options.link } : {}),
+      state: this.state,
+      since: this.since,
+      url: this.options.url(),
+      lastEventAt: this.lastEventAt,
+      events: this.events,
+      errors: this.errors,
+      reconnects: this.reconnects,
+      message: this.message,
+      latencyMs: this.latencyMs,
+      demo: this.options.demo?.() ?? false,
+    };
+  }
+
+  /** Connect now (manual connect, or start-up). Cancels a pending retry or an auth-failed wait. */
+  connect(): void {
+    this.clearRetry();
+    this.teardown();
+    this.backoff.reset();
+    this.attempt(this.everOpened ? 'reconnecting' : 'connecting');
+  }
+
+  /** Manual disconnect: stays down until connect(). */
+  disconnect(message = 'disconnected by operator'): void {
+    this.clearRetry();
+    this.teardown();
+    this.setState('stopped', message);
+  }
+
+  /** New credentials were saved: leave auth-failed and try again at once. */
+  retryAuth(): void {
+    if (this.state === 'auth-failed') this.connect();
+  }
+
+  /** Count an error seen outside an open session (e.g. a failed REST call). */
+  noteError(message: string): void {
+    this.errors++;
+    this.message = message;
+    this.publishSoon();
+  }
+
+  test(): Promise<TestResult> {
+    return this.options.test();
+  }
+
+  private attempt(state: 'connecting' | 'reconnecting'): void {
+    const controller = new AbortController();
+    this.session = controller;
+    this.setState(state, state === 'connecting' ? 'connecting…' : `reconnecting (attempt ${this.backoff.attempts + 1})…`);
+    let ended = false;
+    const current = () => !ended && this.session === controller;
+    const session: LinkSession = {
+      signal: controller.signal,
+      activity: () => current() && this.touch(),
+      event: () => {
+        if (!current()) return;
+        this.events++;
+        this.lastEventAt = Date.now();
+        this.touch();
+        this.publishSoon();
+      },
+      error: (message) => {
+        if (!current()) return;
+        this.errors++;
+        this.message = message;
+        this.publishSoon();
+      },
+      latency: (ms) => {
+        if (!current()) return;
+        this.latencyMs = Math.round(ms);
+        this.publishSoon();
+      },
+      lost: (reason, opts) => {
+        if (!current()) return;
+        ended = true;
+        this.teardown();
+        if (opts?.auth) return this.setState('auth-failed', reason);
+        this.reconnects++;
+        this.scheduleRetry(reason, opts?.retryAfterMs);
+      },
+    };
+    this.options.open(session).then(
+      () => {
+        if (!current()) return;
+        this.everOpened = true;
+        this.backoff.reset();
+        this.setState('open', 'connected');
+        this.touch();
+      },
+      (error: unknown) => {
+        if (!current()) return;
+        ended = true;
+        this.teardown();
+        const reason = error instanceof Error ? error.message : String(error);
+        if (error instanceof AuthError) return this.setState('auth-failed', reason);
+        this.errors++;
+        this.scheduleRetry(reason);
+      },
+    );
+  }
+
+  private scheduleRetry(reason: string, retryAfterMs?: number): void {
+    const delay = Math.max(retryAfterMs ?? 0, this.backoff.next());
+    this.setState('reconnecting', `${reason} — retrying in ${Math.ceil(delay / 1000)} s`);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.attempt('reconnecting');
+    }, delay);
+  }
+
+  private touch(): void {
+    const idle = this.options.idleTimeoutMs;
+    if (!idle || this.state !== 'open') return;
+    if (this.idleTimer) this.idleTimer.refresh();
+    else {
+      this.idleTimer = setTimeout(() => {
+        this.idleTimer = null;
+        const session = this.session;
+        if (!session || this.state !== 'open') return;
+        this.reconnects++;
+        this.teardown();
+        this.scheduleRetry(`no data for ${Math.round(idle / 1000)} s`);
+      }, idle);
+    }
+  }
+
+  private teardown(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    if (this.session) {
+      this.session.abort();
+      this.session = null;
+      try {
+        this.options.close();
+      } catch (error) {
+        console.error(`${this.options.id}: close failed`, error);
+      }
+    }
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  private setState(state: LinkState, message: string): void {
+    const changed = state !== this.state;
+    this.state = state;
+    this.message = message;
+    if (changed) this.since = Date.now();
+    this.publishNow();
+  }
+
+  private publishSoon(): void {
+    this.statusTimer ??= setTimeout(() => this.publishNow(), this.options.statusThrottleMs ?? 1_000);
+  }
+
+  private publishNow(): void {
+    if (this.statusTimer) clearTimeout(this.statusTimer);
+    this.statusTimer = null;
+    this.options.onStatus(this.status());
+  }
+
+  /** Final shutdown (app exit): no timers left behind. */
+  dispose(): void {
+    this.clearRetry();
+    this.teardown();
+    if (this.statusTimer) clearTimeout(this.statusTimer);
+    this.statusTimer = null;
+    this.state = 'stopped';
+  }
+}

@@ -1,0 +1,133 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { UpstreamStatus } from '../../src-main/contract';
+import { Backoff } from '../../src-main/upstreams/backoff';
+import { AuthError, Link, type LinkSession } from '../../src-main/upstreams/lifecycle';
+
+describe('Backoff', () => {
+  it('grows exponentially up to the cap', () => {
+    const b = new Backoff({ baseMs: 100, maxMs: 1_000, jitter: 0 });
+    expect([b.next(), b.next(), b.next(), b.next(), b.next(), b.next()]).toEqual([100, 200, 400, 800, 1_000, 1_000]);
+    b.reset();
+    expect(b.next()).toBe(100);
+  });
+
+  it('jitters within [delay*(1-j), delay]', () => {
+    const low = new Backoff({ baseMs: 1_000, jitter: 0.5, random: () => 0 });
+    const high = new Backoff({ baseMs: 1_000, jitter: 0.5, random: () => 0.999999 });
+    expect(low.next()).toBe(500);
+    expect(high.next()).toBe(1_000);
+  });
+});
+
+describe('Link lifecycle', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  function harness(open: (s: LinkSession) => Promise<void>, extra: { idleTimeoutMs?: number } = {}) {
+    const statuses: UpstreamStatus[] = [];
+    const sessions: LinkSession[] = [];
+    const link = new Link({
+      id: 'rpaLogs',
+      url: () => 'http://127.0.0.1:1',
+      open: (s) => (sessions.push(s), open(s)),
+      close: () => undefined,
+      test: async () => ({ success: true, message: 'ok', status_code: 200, token_status: 'ok' }),
+      onStatus: (s) => statuses.push(s),
+      backoff: { baseMs: 1_000, maxMs: 8_000, jitter: 0 },
+      statusThrottleMs: 10,
+      ...extra,
+    });
+    return { link, statuses, sessions, states: () => statuses.map((s) => s.state) };
+  }
+
+  it('connects, counts events and reconnects with growing delays after losses', async () => {
+    const h = harness(async () => undefined);
+    h.link.connect();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.link.currentState).toBe('open');
+    h.sessions[0]!.event();
+    h.sessions[0]!.event();
+    h.sessions[0]!.lost('socket closed');
+    expect(h.link.currentState).toBe('reconnecting');
+    expect(h.link.status()).toMatchObject({ events: 2, reconnects: 1 });
+    await vi.advanceTimersByTimeAsync(999);
+    expect(h.sessions).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(h.sessions).toHaveLength(2);
+    expect(h.link.currentState).toBe('open');
+  });
+
+  it('backs off 1 s, 2 s, 4 s, 8 s, 8 s while the upstream is down', async () => {
+    const h = harness(async () => {
+      throw new Error('ECONNREFUSED');
+    });
+    h.link.connect();
+    const times: number[] = [];
+    const start = Date.now();
+    for (let i = 0; i < 5; i++) {
+      const before = h.sessions.length;
+      while (h.sessions.length === before) await vi.advanceTimersByTimeAsync(100);
+      times.push(Date.now() - start);
+    }
+    expect(times).toEqual([1_000, 3_000, 7_000, 15_000, 23_000]);
+    expect(h.link.status().errors).toBe(6);
+  });
+
+  it('stops on an auth failure (no reconnect storm) until new credentials arrive', async () => {
+    let accept = false;
+    const h = harness(async () => {
+      if (!accept) throw new AuthError('Token JWT não configurado');
+    });
+    h.link.connect();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.link.currentState).toBe('auth-failed');
+    expect(h.link.status().message).toBe('Token JWT não configurado');
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(h.sessions).toHaveLength(1);
+    accept = true;
+    h.link.retryAuth();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.link.currentState).toBe('open');
+  });
+
+  it('treats a silent link as dead after the idle timeout', async () => {
+    const h = harness(async () => undefined, { idleTimeoutMs: 5_000 });
+    h.link.connect();
+    await vi.advanceTimersByTimeAsync(4_000);
+    h.sessions[0]!.activity();
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(h.link.currentState).toBe('open');
+    await vi.advanceTimersByTimeAsync(1_001);
+    expect(h.link.currentState).toBe('reconnecting');
+    expect(h.link.status().reconnects).toBe(1);
+  });
+
+  it('manual disconnect stays down; late reports from the old session are ignored', async () => {
+    const h = harness(async () => undefined);
+    h.link.connect();
+    await vi.advanceTimersByTimeAsync(0);
+    const old = h.sessions[0]!;
+    h.link.disconnect();
+    expect(h.link.currentState).toBe('stopped');
+    expect(old.signal.aborted).toBe(true);
+    old.lost('late close');
+    old.event();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(h.link.currentState).toBe('stopped');
+    expect(h.link.status().events).toBe(0);
+    h.link.connect();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.states().at(-1)).toBe('open');
+  });
+
+  it('honours a retry-after hint longer than the backoff (rate limits)', async () => {
+    const h = harness(async () => undefined);
+    h.link.connect();
+    await vi.advanceTimersByTimeAsync(0);
+    h.sessions[0]!.lost('RATE_LIMIT_ERROR', { retryAfterMs: 30_000 });
+    await vi.advanceTimersByTimeAsync(29_000);
+    expect(h.sessions).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(h.sessions).toHaveLength(2);
+  });
+});
