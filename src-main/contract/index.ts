@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ChannelSpec, CommandSpec } from './define';
+import { alertChannels, alertCommands } from './alerts';
 import { systemChannels, systemCommands } from './system';
 
 /**
@@ -8,10 +9,12 @@ import { systemChannels, systemCommands } from './system';
  */
 export const commands = {
   ...systemCommands,
+  ...alertCommands,
 } satisfies Record<string, CommandSpec>;
 
 export const channels = {
   ...systemChannels,
+  ...alertChannels,
 } satisfies Record<string, ChannelSpec>;
 
 export type Commands = typeof commands;

@@ -46,6 +46,11 @@ export const systemCommands = {
     privileged: true,
     summary: 'Store a token or key, encrypted at rest in main.',
   }),
+  'demo.control': command({
+    input: z.object({ target: z.enum(['rpaLogs', 'keywordHub', 'evolution', 'dashboard']), action: z.enum(['stop', 'start', 'restart', 'drop']) }),
+    output: Ok,
+    summary: 'Demo mode only: stop, start, restart a simulator or cut its clients (outage drills, tests).',
+  }),
   'secrets.clear': command({ input: z.object({ name: z.string() }), output: Ok, privileged: true, summary: 'Forget a secret.' }),
 } as const;
 

@@ -5,6 +5,7 @@ import type { Cipher } from '../secrets/cipher';
 import { SecretVault } from '../secrets/vault';
 import { SettingsStore } from '../settings/settings-store';
 import { startDemo, type Demo } from '../demo';
+import { AlertCenter } from './alerts';
 import { CommandRegistry } from './commands';
 import type { CoreContext, Module, ModuleFactory } from './context';
 import { Hub } from './hub';
@@ -37,6 +38,7 @@ export interface Core {
 }
 
 const upstreamKeys = ['rpaLogs', 'keywordHub', 'evolution', 'dashboard'] as const;
+const demoSecretNames = ['rpaLogs.token', 'keywordHub.token', 'evolution.apiKey'];
 
 /** The composition root: the only place that knows every part of the core. */
 export async function createCore(options: CoreOptions): Promise<Core> {
@@ -45,6 +47,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const storage = Storage.open(join(options.dataDir, 'console.db'));
   const journal = new Journal(hub, storage);
   const links = new LinkRegistry(hub);
+  const alerts = new AlertCenter(hub, storage, journal);
   const settings = new SettingsStore(join(options.dataDir, 'settings.json'));
   if (options.config) settings.update(options.config.settings);
   const secrets = new SecretVault(join(options.dataDir, 'secrets.json'), options.cipher);
@@ -52,7 +55,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
 
   const nothingConfigured = upstreamKeys.every((key) => settings.get().upstreams[key].url === '');
   const demoWanted = options.demo === true || (options.demo === 'auto' && nothingConfigured);
-  const demo: Demo | null = demoWanted ? await startDemo() : null;
+  const demo: Demo | null = demoWanted ? await startDemo({ secrets: Object.fromEntries(demoSecretNames.map((n) => [n, secrets.get(n)])) }) : null;
   if (demo) for (const [name, value] of Object.entries(demo.secrets)) if (!secrets.get(name)) secrets.setEphemeral(name, value);
 
   const warnings = [...(options.warnings ?? []), ...settings.warnings, ...secrets.warnings];
@@ -64,6 +67,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     hub,
     commands,
     journal,
+    alerts,
     links,
     storage,
     settings,
@@ -83,6 +87,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     },
   };
 
+  if (demo) commands.handle('demo.control', async ({ target, action }) => (await demo.control(target, action), { ok: true as const }));
   registerSystemCommands(ctx, {
     version: options.version,
     demo: demo !== null,
@@ -103,6 +108,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     async close() {
       for (const module of [...modules].reverse()) await module.stop();
       links.dispose();
+      alerts.dispose();
       journal.flush();
       await demo?.stop();
       storage.close();

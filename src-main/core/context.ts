@@ -2,6 +2,7 @@ import type { Settings } from '../contract/settings';
 import type { UpstreamId } from '../contract';
 import type { SecretVault } from '../secrets/vault';
 import type { SettingsStore } from '../settings/settings-store';
+import type { AlertCenter } from './alerts';
 import type { CommandRegistry } from './commands';
 import type { Hub } from './hub';
 import type { Journal } from './journal';
@@ -15,6 +16,8 @@ export interface CoreContext {
   readonly hub: Hub;
   readonly commands: CommandRegistry;
   readonly journal: Journal;
+  /** One alert center for every source (dedupe, acknowledge, snooze, mute, history). */
+  readonly alerts: AlertCenter;
   readonly links: LinkRegistry;
   readonly storage: Storage;
   readonly settings: SettingsStore;

@@ -64,9 +64,14 @@ export class Journal {
     this.flush();
     const where: string[] = [];
     const params: string[] = [];
-    if (filter.upstream) (where.push('upstream = ?'), params.push(filter.upstream));
-    if (filter.type) (where.push('type = ?'), params.push(filter.type));
-    if (filter.id) (where.push('EXISTS (SELECT 1 FROM json_each(ids) WHERE value = ?)'), params.push(filter.id));
+    const add = (clause: string, value: string | undefined) => {
+      if (!value) return;
+      where.push(clause);
+      params.push(value);
+    };
+    add('upstream = ?', filter.upstream);
+    add('type = ?', filter.type);
+    add('EXISTS (SELECT 1 FROM json_each(ids) WHERE value = ?)', filter.id);
     const sql = `SELECT * FROM journal ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ${filter.limit}`;
     const rows = this.storage.db.prepare(sql).all(...params) as Array<Record<string, string | number | null>>;
     return rows.reverse().map((r) => ({

@@ -20,6 +20,10 @@ export function registerSystemCommands(
   commands.handle('connections.disconnect', ({ id, link }) => (links.require(id, link).disconnect(), { ok: true as const }));
   commands.handle('connections.test', ({ id, link }) => links.test(id, link));
   commands.handle('inspector.recent', (filter) => journal.recent(filter));
+  commands.handle('alerts.list', ({ includeClosed, limit }) => ctx.alerts.list(includeClosed, limit));
+  commands.handle('alerts.acknowledge', ({ id, by }) => ctx.alerts.acknowledge(id, by));
+  commands.handle('alerts.snooze', ({ id, minutes }) => ctx.alerts.snooze(id, minutes));
+  commands.handle('alerts.mute', ({ minutes }) => ctx.alerts.mute(minutes));
   commands.handle('settings.get', () => settings.get());
   commands.handle('settings.update', ({ settings: next }) => settings.update(next));
   commands.handle('secrets.status', () => secrets.status(info.knownSecrets));

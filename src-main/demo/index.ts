@@ -1,17 +1,11 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { startDashboardSimulator, type DashboardSimulator } from './dashboard-sim';
-import { startEvolutionSimulator, type EvolutionSimulator } from './evolution-sim';
-import { startKeywordHubSimulator, type KeywordHubSimulator } from './keyword-hub-sim';
-import { startRpaLogSimulator, type RpaLogSimulator } from './rpa-logs-sim';
+import { startDashboardSimulator } from './dashboard-sim';
+import { startEvolutionSimulator } from './evolution-sim';
+import { startKeywordHubSimulator } from './keyword-hub-sim';
+import { startRpaLogSimulator } from './rpa-logs-sim';
+import type { Simulator } from './types';
 
-export interface Demo {
-  /** Where each connector should point (what an admin would type in settings). */
-  urls: { rpaLogs: string; keywordHub: string; evolution: string; dashboard: string };
-  /** Credentials the simulators accept; kept in memory only. */
-  secrets: Record<string, string>;
-  simulators: { rpaLogs: RpaLogSimulator; keywordHub: KeywordHubSimulator; evolution: EvolutionSimulator; dashboard: DashboardSimulator };
-  stop(): Promise<void>;
-}
+export type DemoTarget = 'rpaLogs' | 'keywordHub' | 'evolution' | 'dashboard';
 
 /** A real-looking HS256 JWT (sub, iat, exp) so token screens show claims in demo mode too. */
 export function makeDemoJwt(sub: string, lifetimeSec: number, now = Date.now()): string {
@@ -23,20 +17,35 @@ export function makeDemoJwt(sub: string, lifetimeSec: number, now = Date.now()):
 
 export const toWs = (httpUrl: string, path: string) => `${httpUrl.replace(/^http/, 'ws')}${path}`;
 
-/** Start every simulator on loopback (free ports) with fresh credentials. */
-export async function startDemo(options: { autoplay?: boolean } = {}): Promise<Demo> {
+export interface DemoOptions {
+  autoplay?: boolean;
+  /** Credentials the simulators must accept (e.g. given by `--config`); fresh ones otherwise. */
+  secrets?: Record<string, string | undefined>;
+}
+
+/** Each simulator's start function, bound to its credentials, so it can be stopped and started again on its port. */
+function starters(secrets: Record<string, string>, autoplay: boolean) {
+  return {
+    rpaLogs: (port = 0) => startRpaLogSimulator({ port, token: secrets['rpaLogs.token']!, autoplay }),
+    keywordHub: (port = 0) => startKeywordHubSimulator({ port, token: secrets['keywordHub.token']!, autoplay }),
+    evolution: (port = 0) => startEvolutionSimulator({ port, apiKey: secrets['evolution.apiKey']!, autoplay, globalEvents: true }),
+    dashboard: (port = 0) => startDashboardSimulator({ port, autoplay, updateEveryMs: 10_000, alertEveryMs: 45_000 }),
+  } satisfies Record<DemoTarget, (port?: number) => Promise<Simulator>>;
+}
+
+/** All simulators on loopback (free ports), reachable by the same URLs across stop/start. */
+export async function startDemo(options: DemoOptions = {}) {
   const autoplay = options.autoplay ?? true;
-  const secrets = {
-    'rpaLogs.token': makeDemoJwt('demo-admin', 12 * 3600),
-    'keywordHub.token': makeDemoJwt('demo-operator', 12 * 3600),
-    'evolution.apiKey': `demo-${randomBytes(12).toString('hex')}`,
+  const secrets: Record<string, string> = {
+    'rpaLogs.token': options.secrets?.['rpaLogs.token'] ?? makeDemoJwt('demo-admin', 12 * 3600),
+    'keywordHub.token': options.secrets?.['keywordHub.token'] ?? makeDemoJwt('demo-operator', 12 * 3600),
+    'evolution.apiKey': options.secrets?.['evolution.apiKey'] ?? `demo-${randomBytes(12).toString('hex')}`,
   };
-  const [rpaLogs, keywordHub, evolution, dashboard] = await Promise.all([
-    startRpaLogSimulator({ token: secrets['rpaLogs.token'], autoplay }),
-    startKeywordHubSimulator({ token: secrets['keywordHub.token'], autoplay }),
-    startEvolutionSimulator({ apiKey: secrets['evolution.apiKey'], autoplay, globalEvents: true }),
-    startDashboardSimulator({ autoplay, updateEveryMs: 10_000, alertEveryMs: 45_000 }),
-  ]);
+  const start = starters(secrets, autoplay);
+  const [rpaLogs, keywordHub, evolution, dashboard] = await Promise.all([start.rpaLogs(), start.keywordHub(), start.evolution(), start.dashboard()]);
+  const simulators = { rpaLogs, keywordHub, evolution, dashboard };
+  const ports = Object.fromEntries(Object.entries(simulators).map(([k, s]) => [k, s.port])) as Record<DemoTarget, number>;
+  const running = new Set<DemoTarget>(['rpaLogs', 'keywordHub', 'evolution', 'dashboard']);
   return {
     urls: {
       rpaLogs: rpaLogs.url,
@@ -45,9 +54,23 @@ export async function startDemo(options: { autoplay?: boolean } = {}): Promise<D
       dashboard: toWs(dashboard.url, '/ws/dashboard_control/'),
     },
     secrets,
-    simulators: { rpaLogs, keywordHub, evolution, dashboard },
+    simulators,
+    /** Stop one simulator (an upstream outage), start it again on the same port, or cut its clients. */
+    async control(target: DemoTarget, action: 'stop' | 'start' | 'restart' | 'drop'): Promise<void> {
+      const sim = simulators[target];
+      if (action === 'drop') return sim.dropClients();
+      if (action === 'restart') return sim.restart();
+      if (action === 'stop' && running.delete(target)) return sim.stop();
+      if (action === 'start' && !running.has(target)) {
+        (simulators as Record<DemoTarget, Simulator>)[target] = await start[target](ports[target]);
+        running.add(target);
+      }
+    },
     async stop() {
-      await Promise.allSettled([rpaLogs.stop(), keywordHub.stop(), evolution.stop(), dashboard.stop()]);
+      await Promise.allSettled([...running].map((t) => simulators[t].stop()));
+      running.clear();
     },
   };
 }
+
+export type Demo = Awaited<ReturnType<typeof startDemo>>;

@@ -124,7 +124,8 @@ function socketTransport(deliver: (b: EventBatch) => void, onConnected: () => vo
     socket.onclose = () => {
       ws = null;
       onDisconnected();
-      for (const [id, resolve] of pending) resolve({ ok: false, error: { code: 'unavailable', message: 'connection to the console host was lost' } }), pending.delete(id);
+      for (const resolve of pending.values()) resolve({ ok: false, error: { code: 'unavailable', message: 'connection to the console host was lost' } });
+      pending.clear();
       const delay = Math.min(10_000, 500 * 2 ** attempt++) * (0.5 + Math.random() / 2);
       setTimeout(open, delay);
     };

@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import type { Alert } from '../contract/alerts';
+import type { EventIds, Severity } from '../contract';
+import { CommandError } from './commands';
+import type { Hub } from './hub';
+import type { Journal } from './journal';
+import type { Storage } from './storage';
+
+export interface RaiseAlert {
+  source: Alert['source'];
+  severity: Severity;
+  /** Dedupe key, e.g. `rpaLogs:job-error:abc-123`. */
+  key: string;
+  title: string;
+  detail?: string;
+  ids?: EventIds;
+  view?: string;
+  soundUrl?: string;
+}
+
+const rank: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
+export const bySeverity = (a: Alert, b: Alert) => rank[a.severity] - rank[b.severity] || b.lastAt - a.lastAt;
+
+/**
+ * One alert center for every source: dedupe by key, acknowledge, snooze, mute, history on
+ * disk. Connectors call `raise()`; the renderer, kiosks and webhooks follow `alerts.changed`.
+ */
+export class AlertCenter {
+  private readonly active = new Map<string, Alert>();
+  private mutedUntil: number | null = null;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly storage: Storage,
+    private readonly journal: Journal,
+  ) {
+    storage.migrate('alerts', [
+      `CREATE TABLE alerts (id TEXT PRIMARY KEY, key TEXT NOT NULL, state TEXT NOT NULL, severity TEXT NOT NULL,
+         raised_at INTEGER NOT NULL, last_at INTEGER NOT NULL, body TEXT NOT NULL);
+       CREATE INDEX alerts_key_state ON alerts(key, state);
+       CREATE INDEX alerts_last ON alerts(last_at);`,
+    ]);
+    const rows = storage.db.prepare("SELECT body FROM alerts WHERE state IN ('active', 'snoozed')").all() as Array<{ body: string }>;
+    for (const row of rows) {
+      const alert = JSON.parse(row.body) as Alert;
+      this.active.set(alert.key, alert);
+    }
+    this.mutedUntil = storage.getJson<number | null>('alerts.mutedUntil') ?? null;
+    this.timer = setInterval(() => this.wakeSnoozed(), 15_000);
+    this.timer.unref();
+  }
+
+  raise(input: RaiseAlert): Alert {
+    const now = Date.now();
+    const existing = this.active.get(input.key);
+    let alert: Alert;
+    if (existing) {
+      alert = {
+        ...existing,
+        count: existing.count + 1,
+        lastAt: now,
+        title: input.title,
+        detail: input.detail ?? existing.detail,
+        // A repeat of a more severe kind escalates.
+        severity: rank[input.severity] < rank[existing.severity] ? input.severity : existing.severity,
+      };
+    } else {
+      alert = {
+        id: randomUUID(),
+        key: input.key,
+        source: input.source,
+        severity: input.severity,
+        title: input.title,
+        detail: input.detail ?? '',
+        ids: input.ids ?? {},
+        ...(input.view ? { view: input.view } : {}),
+        ...(input.soundUrl ? { soundUrl: input.soundUrl } : {}),
+        raisedAt: now,
+        lastAt: now,
+        count: 1,
+        state: 'active',
+        acknowledgedAt: null,
+        acknowledgedBy: null,
+        snoozedUntil: null,
+      };
+      this.journal.record({ upstream: input.source, type: 'alert.raised', level: rank[input.severity] <= 1 ? 'error' : 'warn', ids: alert.ids, summary: `${input.severity.toUpperCase()}: ${input.title}`, raw: alert });
+    }
+    this.save(alert);
+    return alert;
+  }
+
+  /** The condition is over (instance back online, upstream reconnected). */
+  resolve(key: string): void {
+    const alert = this.active.get(key);
+    if (alert) this.save({ ...alert, state: 'resolved', lastAt: Date.now() });
+  }
+
+  acknowledge(id: string, by = 'operator'): Alert {
+    const alert = this.find(id);
+    const next: Alert = { ...alert, state: 'acknowledged', acknowledgedAt: Date.now(), acknowledgedBy: by };
+    this.journal.record({ upstream: alert.source, type: 'alert.acknowledged', level: 'info', ids: alert.ids, summary: `acknowledged: ${alert.title}`, raw: { id, by } });
+    this.save(next);
+    return next;
+  }
+
+  snooze(id: string, minutes: number): Alert {
+    const next: Alert = { ...this.find(id), state: 'snoozed', snoozedUntil: Date.now() + minutes * 60_000 };
+    this.save(next);
+    return next;
+  }
+
+  mute(minutes: number): { mutedUntil: number | null } {
+    this.mutedUntil = minutes > 0 ? Date.now() + minutes * 60_000 : null;
+    this.storage.putJson('alerts.mutedUntil', this.mutedUntil);
+    this.hub.publish('alerts.mute', { mutedUntil: this.mutedUntil });
+    return { mutedUntil: this.mutedUntil };
+  }
+
+  get muted(): boolean {
+    return this.mutedUntil !== null && this.mutedUntil > Date.now();
+  }
+
+  list(includeClosed: boolean, limit: number): Alert[] {
+    if (!includeClosed) return [...this.active.values()].sort(bySeverity).slice(0, limit);
+    const rows = this.storage.db.prepare('SELECT body FROM alerts ORDER BY last_at DESC LIMIT ?').all(limit) as Array<{ body: string }>;
+    return rows.map((r) => JSON.parse(r.body) as Alert);
+  }
+
+  /** Remove closed alerts older than `cutoff` (retention). */
+  purgeOlderThan(cutoff: number): number {
+    return Number(this.storage.db.prepare("DELETE FROM alerts WHERE last_at < ? AND state IN ('acknowledged', 'resolved')").run(cutoff).changes);
+  }
+
+  dispose(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private find(id: string): Alert {
+    for (const alert of this.active.values()) if (alert.id === id) return alert;
+    const row = this.storage.db.prepare('SELECT body FROM alerts WHERE id = ?').get(id) as { body: string } | undefined;
+    if (!row) throw new CommandError('invalid-argument', `no alert ${id}`);
+    return JSON.parse(row.body) as Alert;
+  }
+
+  private save(alert: Alert): void {
+    if (alert.state === 'active' || alert.state === 'snoozed') this.active.set(alert.key, alert);
+    else if (this.active.get(alert.key)?.id === alert.id) this.active.delete(alert.key);
+    this.storage.run(
+      'INSERT INTO alerts (id, key, state, severity, raised_at, last_at, body) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET state = excluded.state, severity = excluded.severity, last_at = excluded.last_at, body = excluded.body',
+      alert.id, alert.key, alert.state, alert.severity, alert.raisedAt, alert.lastAt, JSON.stringify(alert),
+    );
+    this.hub.publish('alerts.changed', alert);
+  }
+
+  private wakeSnoozed(): void {
+    const now = Date.now();
+    for (const alert of this.active.values()) {
+      if (alert.state === 'snoozed' && (alert.snoozedUntil ?? 0) <= now) this.save({ ...alert, state: 'active', snoozedUntil: null, lastAt: now });
+    }
+  }
+}
