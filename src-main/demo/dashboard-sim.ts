@@ -81,34 +81,30 @@ const PROBLEMS: [string, string][] = [
   ['Falha de Backup', 'Rotina de backup noturna terminou com erro'],
 ];
 const ENTITIES = ['Servidor Principal', 'Matriz', 'Filial Centro', 'Filial Norte', 'Data Center', 'Financeiro', 'Recursos Humanos', 'Comercial'];
-const PROJECTS = [
-  'Migração para Cloud', 'Implantação do ERP', 'Renovação do Parque de Impressoras', 'Atualização do Active Directory',
-  'Portal do Cliente', 'Backup em Nuvem', 'Monitoramento 24x7', 'Adequação à LGPD',
-];
-const CRITICAL_TITLES = [
-  'Servidor Principal Offline', 'Link de Internet da Matriz Indisponível', 'Storage com 98% de Ocupação',
-  'Falha no Banco de Dados do ERP', 'Ataque de Força Bruta Detectado no Firewall',
-];
+const PROJECTS = ['Migração para Cloud', 'Implantação do ERP', 'Renovação do Parque de Impressoras',
+  'Atualização do Active Directory', 'Portal do Cliente', 'Backup em Nuvem', 'Monitoramento 24x7', 'Adequação à LGPD'];
+const CRITICAL_TITLES = ['Servidor Principal Offline', 'Link de Internet da Matriz Indisponível', 'Storage com 98% de Ocupação',
+  'Falha no Banco de Dados do ERP', 'Ataque de Força Bruta Detectado no Firewall'];
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const day = (ms: number) => iso(ms).slice(0, 10);
 const pad3 = (n: number) => String(n).padStart(3, '0');
 const HOUR = 3_600_000;
 
-function pickPriority(r: Random): Priority {
-  const x = r.next();
-  return x < 0.1 ? 'critical' : x < 0.35 ? 'high' : x < 0.75 ? 'medium' : 'low';
-}
+const STAFF = [...TECHS, ...ANALYSTS].map(([name]) => name);
+const progressOf = (p: Pick<DashboardProject, 'completed' | 'inProgress' | 'pending'>) =>
+  Math.round((100 * (p.completed + p.inProgress / 2)) / Math.max(1, p.completed + p.inProgress + p.pending));
 
 function makeTicket(r: Random, id: number, now: number): DashboardTicket {
-  const priority = pickPriority(r);
+  const x = r.next();
+  const priority: Priority = x < 0.1 ? 'critical' : x < 0.35 ? 'high' : x < 0.75 ? 'medium' : 'low';
   const [problem, description] = r.pick(PROBLEMS);
   const created = now - r.int(5 * 60_000, 7 * 24 * HOUR);
   return {
     id: String(id),
     title: `${r.pick(ASSETS)} - ${problem}`,
     description,
-    assignedTo: r.pick([...TECHS, ...ANALYSTS])[0],
+    assignedTo: r.pick(STAFF),
     priority,
     status: r.chance(0.7) ? 'open' : 'in_progress',
     createdAt: iso(created),
@@ -131,7 +127,7 @@ function makeProject(r: Random, i: number, now: number): DashboardProject {
     completed,
     inProgress,
     pending,
-    progress: Math.round((100 * (completed + inProgress / 2)) / (completed + inProgress + pending)),
+    progress: progressOf({ completed, inProgress, pending }),
     dueDate: day(now + (overdue ? -r.int(1, 20) : r.int(5, 120)) * 24 * HOUR),
     updatedAt: iso(now - r.int(0, 48) * HOUR),
   };
@@ -314,7 +310,7 @@ export async function startDashboardSimulator(opts: DashboardSimulatorOptions = 
     const p = r.pick(projects);
     if (p.pending > 0) {
       Object.assign(p, { pending: p.pending - 1, completed: p.completed + 1, updatedAt: iso(Date.now()) });
-      p.progress = Math.round((100 * (p.completed + p.inProgress / 2)) / (p.completed + p.inProgress + p.pending));
+      p.progress = progressOf(p);
     }
   };
 

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pkg from '../../package.json';
 import { createCore } from '../core/app-core';
@@ -76,7 +77,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     host = await startWebHost(core, {
       host: values.host,
       port,
-      rendererDir: join(root, 'out', 'renderer'),
+      // The renderer is built next to this file (out/main/serve.js → out/renderer).
+      rendererDir: join(dirname(fileURLToPath(import.meta.url)), '..', 'renderer'),
       resourcesDir: join(root, 'resources'),
       ...(process.env.OPS_CONSOLE_ACCESS_TOKEN ? { accessToken: process.env.OPS_CONSOLE_ACCESS_TOKEN } : {}),
     });

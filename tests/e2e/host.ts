@@ -22,7 +22,7 @@ export async function startHost(args: string[] = [], options: { config?: object;
     writeFileSync(file, JSON.stringify(options.config));
     extra.push('--config', file);
   }
-  const child: ChildProcess = spawn(process.execPath, [join(root, 'out/main/serve.js'), '--port', '0', '--data-dir', dataDir, ...extra], {
+  const child: ChildProcess = spawn(process.execPath, [join(root, process.env.OPS_OUT_DIR ?? 'out', 'main/serve.js'), '--port', '0', '--data-dir', dataDir, ...extra], {
     cwd: root,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -42,7 +42,7 @@ const suite: BenchSuite = {
     const n = Math.round(200_000 * ctx.scale);
     const dataDir = mkdtempSync(join(tmpdir(), 'ops-bench-'));
     const core = await createCore({ host: 'web', version: 'bench', dataDir, cipher: new KeyFileCipher(join(dataDir, 'k')), demo: false, modules: [] });
-    const host = await startWebHost(core, { host: '127.0.0.1', port: 0, rendererDir: join(root, 'out/renderer'), resourcesDir: join(root, 'resources') });
+    const host = await startWebHost(core, { host: '127.0.0.1', port: 0, rendererDir: join(root, process.env.OPS_OUT_DIR ?? 'out', 'renderer'), resourcesDir: join(root, 'resources') });
     const browser = await ctx.browser();
     const page = await browser.newPage();
     await page.goto(`${host.url}api/health`);
