@@ -2,6 +2,16 @@ import { z } from 'zod';
 import { EventIds, Severity, UpstreamId } from './common';
 import { channel, command, lossless } from './define';
 
+/** A playable sound: a path relative to the renderer's origin (`media/sounds/…` or `resources/sounds/…`). */
+export const SoundChoice = z.object({
+  src: z.string(),
+  /** True when this is the bundled severity sound (no soundUrl, or it was unusable). */
+  bundled: z.boolean(),
+  /** Why the upstream sound was not used (unreachable, not audio, too big…). */
+  reason: z.string().optional(),
+});
+export type SoundChoice = z.infer<typeof SoundChoice>;
+
 export const Alert = z.object({
   id: z.string(),
   /** Same key → same alert: repeats bump `count` instead of stacking up. */
@@ -15,6 +25,8 @@ export const Alert = z.object({
   view: z.string().optional(),
   /** Upstream-provided sound (dashboard `soundUrl`), resolved by main. */
   soundUrl: z.string().optional(),
+  /** What the renderer plays, once main resolved `soundUrl` (absent: bundled sound of the severity). */
+  sound: SoundChoice.optional(),
   raisedAt: z.number(),
   lastAt: z.number(),
   count: z.number().int(),
@@ -24,6 +36,35 @@ export const Alert = z.object({
   snoozedUntil: z.number().nullable(),
 });
 export type Alert = z.infer<typeof Alert>;
+
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM');
+
+/** Alert sound and notification policy (settings section `alerts`). */
+export const AlertSettings = z.object({
+  sound: z.boolean().default(true),
+  /** 0..1 */
+  volume: z.number().min(0).max(1).default(0.8),
+  /** Severities that make a sound at all. */
+  soundSeverities: z.array(Severity).default(['critical', 'high', 'medium', 'low']),
+  /** Critical alerts repeat their sound until acknowledged. */
+  repeatCritical: z.boolean().default(true),
+  repeatEverySec: z.number().int().min(3).max(3_600).default(20),
+  /** During quiet hours only these severities sound (alerts still show). */
+  quietHours: z
+    .object({
+      enabled: z.boolean().default(false),
+      start: hhmm.default('22:00'),
+      end: hhmm.default('07:00'),
+      allow: z.array(Severity).default(['critical']),
+    })
+    .prefault({}),
+  /** Desktop notifications when the window is not focused. */
+  desktopNotifications: z.boolean().default(true),
+  /** Closed alerts older than this are purged from history. */
+  historyDays: z.number().int().min(1).max(3_650).default(90),
+});
+export type AlertSettings = z.infer<typeof AlertSettings>;
 
 export const alertCommands = {
   'alerts.list': command({
@@ -38,6 +79,19 @@ export const alertCommands = {
     output: z.object({ mutedUntil: z.number().nullable() }),
     summary: 'Silence alert sounds for a period (0 unmutes); alerts still show.',
   }),
+  'alerts.state': command({ input: z.object({}), output: z.object({ mutedUntil: z.number().nullable() }), summary: 'Current sound mute.' }),
+  'alerts.test': command({
+    input: z.object({ severity: Severity.default('high'), title: z.string().min(1).max(200).default('Test alert'), soundUrl: z.string().max(2_000).optional(), view: z.string().max(200).optional() }),
+    output: Alert,
+    privileged: true,
+    summary: 'Test panel: raise a console alert (with an optional soundUrl resolved like an upstream one).',
+  }),
+  'alerts.resolveSound': command({
+    input: z.object({ url: z.string().max(2_000), severity: Severity.default('info') }),
+    output: SoundChoice,
+    summary: 'Fetch and validate a sound URL in main (cached); answers the bundled sound when it is unusable.',
+  }),
+  'alerts.acknowledgeAll': command({ input: z.object({ by: z.string().max(100).optional() }), output: z.object({ count: z.number().int() }), summary: 'Acknowledge every active alert.' }),
 } as const;
 
 export const alertChannels = {

@@ -1,7 +1,10 @@
 import type { z } from 'zod';
 import type { ChannelSpec, CommandSpec } from './define';
 import { alertChannels, alertCommands } from './alerts';
+import { dashboardChannels, dashboardCommands } from './dashboard';
 import { systemChannels, systemCommands } from './system';
+import { logsChannels, logsCommands } from './logs';
+import { adminChannels, adminCommands } from './admin';
 
 /**
  * The one contract between main and every renderer. Each area declares its commands and
@@ -9,12 +12,18 @@ import { systemChannels, systemCommands } from './system';
  */
 export const commands = {
   ...systemCommands,
+  ...adminCommands,
   ...alertCommands,
+  ...logsCommands,
+  ...dashboardCommands,
 } satisfies Record<string, CommandSpec>;
 
 export const channels = {
   ...systemChannels,
+  ...adminChannels,
   ...alertChannels,
+  ...logsChannels,
+  ...dashboardChannels,
 } satisfies Record<string, ChannelSpec>;
 
 export type Commands = typeof commands;

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { AlertSettings } from './alerts';
+import { KioskSettings } from './dashboard';
 
 /**
  * The settings shape: what `--config FILE` holds (plus inline `secrets`), what the settings
@@ -53,6 +55,10 @@ export const Settings = z.object({
       dashboard: DashboardSettings.prefault({}),
     })
     .prefault({}),
+  /** Alert sounds, quiet hours, notifications (issue 5). */
+  alerts: AlertSettings.prefault({}),
+  /** Kiosk wallboards: playlists, pre-emption, autostart (issue 5). */
+  kiosk: KioskSettings.prefault({}),
   /** Feature areas add their own sections; unknown keys are kept so a newer file is not damaged. */
   extra: z.record(z.string(), z.unknown()).default({}),
 });

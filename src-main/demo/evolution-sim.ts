@@ -1,11 +1,11 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server as IOServer, type Socket } from 'socket.io';
-import { z } from 'zod';
 import {
-  configEventOf, connectionUpdate, DEFAULT_EVOLUTION_INSTANCES, EVOLUTION_CONFIG_EVENTS, evolutionDateTime, instanceRow,
-  makeInstance, makeWebsocketConfig, messagePayload, OTHER_EVENTS, qrcodeUpdated, senderOf, type ConnectionState, type SimInstance,
+  configEventOf, connectionUpdate, DEFAULT_EVOLUTION_INSTANCES, evolutionDateTime, makeInstance, makeWebsocketConfig,
+  messagePayload, OTHER_EVENTS, qrcodeUpdated, senderOf, type ConnectionState, type SimInstance,
 } from './evolution-data';
+import { createEvolutionRest, fail } from './evolution-rest';
 import { createRandom } from './random';
 import type { Simulator, SimulatorOptions } from './types';
 
@@ -81,29 +81,6 @@ const MIX: [string, number][] = [
   ['messages.update', 0.15], ['presence.update', 0.08], ['chats.update', 0.05], ['contacts.update', 0.04], ['send.message', 0.04],
   ['chats.upsert', 0.03], ['groups.update', 0.02], ['messages.delete', 0.015], ['call', 0.01],
 ];
-
-const SetBody = z.object({
-  websocket: z.object({ enabled: z.boolean(), events: z.array(z.enum(EVOLUTION_CONFIG_EVENTS)).default([]) }),
-});
-
-const sendJson = (res: ServerResponse, status: number, body: unknown) => {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
-};
-/** evolution-api's error middleware shape: `{status, error, response: {message}}`. */
-const fail = (res: ServerResponse, status: number, error: string, message: unknown) => sendJson(res, status, { status, error, response: { message } });
-const readBody = (req: IncomingMessage) =>
-  new Promise<string>((resolve, reject) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => {
-      body += c;
-      if (body.length > 1_000_000) req.destroy(new Error('body too large'));
-    });
-    req.on('end', () => resolve(body));
-    req.on('error', reject);
-  });
 
 export async function startEvolutionSimulator(opts: EvolutionSimulatorOptions = {}): Promise<EvolutionSimulator> {
   const host = opts.host ?? '127.0.0.1';
@@ -231,55 +208,7 @@ export async function startEvolutionSimulator(opts: EvolutionSimulatorOptions = 
     bootTimer.unref();
   };
 
-  // --- REST ---
-  const authorize = (req: IncomingMessage, instance?: SimInstance) => {
-    const key = req.headers.apikey;
-    return key === apiKey || (!!instance && key === instance.token);
-  };
-  const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://sim.local');
-    const path = url.pathname.replace(/\/+$/, '') || '/';
-    const [, group, action, rawName] = path.split('/');
-    if (req.method === 'GET' && path === '/') {
-      return sendJson(res, 200, {
-        status: 200, message: 'Welcome to the Evolution API, it is working!', version: '2.3.7', clientName: 'evolution_exchange',
-        manager: `${baseUrl}/manager`, documentation: 'https://doc.evolution-api.com', whatsappWebVersion: '2.3000.1023204200',
-      });
-    }
-    if (req.method === 'GET' && path === '/instance/fetchInstances') {
-      const key = req.headers.apikey;
-      const byToken = [...instances.values()].find((i) => i.token === key);
-      if (key !== apiKey && !byToken) return fail(res, 401, 'Unauthorized', 'Unauthorized');
-      const only = url.searchParams.get('instanceName');
-      if (only && !instances.has(only)) return fail(res, 404, 'Not Found', [`Instance "${only}" not found`]);
-      // An instance token only ever sees its own instance.
-      const list = [...instances.values()].filter((i) => (key === apiKey || i === byToken) && (!only || i.name === only));
-      return sendJson(res, 200, list.map(instanceRow));
-    }
-    const route = `${req.method} /${group}/${action}`;
-    const known = ['GET /instance/connectionState', 'POST /websocket/set', 'GET /websocket/find'];
-    if (rawName !== undefined && known.includes(route)) {
-      const name = decodeURIComponent(rawName);
-      const inst = instances.get(name);
-      // As upstream: instanceExistsGuard runs before the auth guard.
-      if (!inst) return fail(res, 404, 'Not Found', [`The "${name}" instance does not exist`]);
-      if (!authorize(req, inst)) return fail(res, 401, 'Unauthorized', 'Unauthorized');
-      if (route === 'GET /instance/connectionState') return sendJson(res, 200, { instance: { instanceName: name, state: inst.state } });
-      if (route === 'GET /websocket/find') return sendJson(res, 200, inst.websocket);
-      let body: unknown;
-      try {
-        body = JSON.parse((await readBody(req)) || '{}');
-      } catch {
-        return fail(res, 400, 'Bad Request', ['Invalid JSON body']);
-      }
-      const parsed = SetBody.safeParse(body);
-      if (!parsed.success) return fail(res, 400, 'Bad Request', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-      inst.websocket = makeWebsocketConfig(inst.id, parsed.data.websocket.enabled, parsed.data.websocket.events, inst.websocket);
-      return sendJson(res, 201, inst.websocket);
-    }
-    if (!authorize(req)) return fail(res, 401, 'Unauthorized', 'Unauthorized');
-    fail(res, 404, 'Not Found', [`Cannot ${req.method} ${url.pathname}`]);
-  };
+  const onRequest = createEvolutionRest({ apiKey, instances, baseUrl: () => baseUrl });
 
   // --- socket.io ---
   const track = (socket: Socket) => {
@@ -309,7 +238,9 @@ export async function startEvolutionSimulator(opts: EvolutionSimulatorOptions = 
   const listen = (port: number) =>
     new Promise<void>((resolve, reject) => {
       server = createServer((req, res) => {
-        onRequest(req, res).catch(() => fail(res, 500, 'Internal Server Error', 'Internal Server Error'));
+        onRequest(req, res).catch(() => {
+          if (!res.headersSent) fail(res, 500, 'Internal Server Error', 'Internal Server Error');
+        });
       });
       createIo();
       server.once('error', reject);

@@ -2,7 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startKeywordHubSimulator, type KeywordHubSimulator, type KeywordHubSimulatorOptions } from '../../src-main/demo/keyword-hub-sim';
 
-interface Msg { event: string; data: Record<string, any>; timestamp: string }
+// Parsed wire JSON; the assertions themselves check the shape.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Data = Record<string, any>;
+interface Msg { event: string; data: Data; timestamp: string }
 
 /** Plain `ws` client that keeps every frame so assertions can look back as well as wait. */
 class Peer {
@@ -25,10 +28,10 @@ class Peer {
   send(event: string, data: unknown): void {
     this.ws.send(JSON.stringify({ event, data, timestamp: new Date().toISOString() }));
   }
-  find(event: string, pred: (d: Record<string, any>) => boolean = () => true): Msg | undefined {
+  find(event: string, pred: (d: Data) => boolean = () => true): Msg | undefined {
     return this.messages.find((m) => m.event === event && pred(m.data));
   }
-  waitFor(event: string, pred: (d: Record<string, any>) => boolean = () => true, timeoutMs = 3_000): Promise<Msg> {
+  waitFor(event: string, pred: (d: Data) => boolean = () => true, timeoutMs = 3_000): Promise<Msg> {
     return new Promise((resolve, reject) => {
       const check = () => {
         const hit = this.find(event, pred);
