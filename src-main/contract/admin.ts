@@ -151,6 +151,12 @@ export const adminCommands = {
     privileged: true,
     summary: 'Read an exported file: validate, then apply settings (and secrets, given the passphrase).',
   }),
+  'admin.saveSettings': command({
+    input: z.object({ settings: z.unknown() }),
+    output: Settings,
+    privileged: true,
+    summary: 'Validate every field (upstreams and `extra.admin`) and save; `invalid-argument` lists each bad field. Applies without restart.',
+  }),
   'tokens.list': command({ input: z.object({}).strict(), output: z.array(TokenInfo), summary: 'Every token: presence, mask, JWT claims, status and expiry — never values.' }),
   'tokens.set': command({
     input: z.object({ name: TokenName, value: z.string().trim().min(1, 'paste the token or key').max(16_384) }),

@@ -3,8 +3,11 @@ import type { ChannelSpec, CommandSpec } from './define';
 import { alertChannels, alertCommands } from './alerts';
 import { dashboardChannels, dashboardCommands } from './dashboard';
 import { systemChannels, systemCommands } from './system';
+import { integrationChannels, integrationCommands } from './integrations';
 import { logsChannels, logsCommands } from './logs';
 import { adminChannels, adminCommands } from './admin';
+import { executionsChannels, executionsCommands } from './keyword-hub';
+import { whatsappChannels, whatsappCommands } from './evolution';
 
 /**
  * The one contract between main and every renderer. Each area declares its commands and
@@ -12,18 +15,24 @@ import { adminChannels, adminCommands } from './admin';
  */
 export const commands = {
   ...systemCommands,
+  ...integrationCommands,
   ...adminCommands,
   ...alertCommands,
   ...logsCommands,
   ...dashboardCommands,
+  ...executionsCommands,
+  ...whatsappCommands,
 } satisfies Record<string, CommandSpec>;
 
 export const channels = {
   ...systemChannels,
+  ...integrationChannels,
   ...adminChannels,
   ...alertChannels,
   ...logsChannels,
   ...dashboardChannels,
+  ...executionsChannels,
+  ...whatsappChannels,
 } satisfies Record<string, ChannelSpec>;
 
 export type Commands = typeof commands;

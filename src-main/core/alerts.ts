@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Alert } from '../contract/alerts';
+import type { Alert, SoundChoice } from '../contract/alerts';
 import type { EventIds, Severity } from '../contract';
 import { CommandError } from './commands';
 import type { Hub } from './hub';
 import type { Journal } from './journal';
 import type { Storage } from './storage';
+import type { ModuleFactory } from './context';
+import { SoundCache } from './sounds';
 
 export interface RaiseAlert {
   source: Alert['source'];
@@ -29,6 +31,7 @@ export class AlertCenter {
   private readonly active = new Map<string, Alert>();
   private mutedUntil: number | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private sounds: SoundCache | null = null;
 
   constructor(
     private readonly hub: Hub,
@@ -87,7 +90,40 @@ export class AlertCenter {
       this.journal.record({ upstream: input.source, type: 'alert.raised', level: rank[input.severity] <= 1 ? 'error' : 'warn', ids: alert.ids, summary: `${input.severity.toUpperCase()}: ${input.title}`, raw: alert });
     }
     this.save(alert);
+    if (!existing && alert.soundUrl && this.sounds) {
+      const { id, severity, soundUrl } = alert;
+      void this.sounds.choose(soundUrl, severity).then((sound) => this.setSound(id, sound, soundUrl));
+    }
     return alert;
+  }
+
+  /** Main resolves upstream `soundUrl`s (fetch, validate, cache) once this is set. */
+  useSounds(cache: SoundCache): void {
+    this.sounds = cache;
+  }
+
+  /** Attach the resolved sound to an alert (the renderer plays it when it arrives). */
+  setSound(id: string, sound: SoundChoice, url?: string): void {
+    let alert: Alert;
+    try {
+      alert = this.find(id);
+    } catch {
+      return;
+    }
+    if (sound.bundled && sound.reason) {
+      this.journal.record({ upstream: alert.source, type: 'alert.sound-fallback', level: 'warn', ids: alert.ids, summary: `sound ${url ?? alert.soundUrl ?? ''} not used (${sound.reason}); bundled ${alert.severity} sound instead`, raw: { id, url, reason: sound.reason } });
+    }
+    this.save({ ...alert, sound });
+  }
+
+  acknowledgeAll(by = 'operator'): number {
+    const open = [...this.active.values()];
+    for (const alert of open) this.acknowledge(alert.id, by);
+    return open.length;
+  }
+
+  get mutedUntilValue(): number | null {
+    return this.muted ? this.mutedUntil : null;
   }
 
   /** The condition is over (instance back online, upstream reconnected). */
@@ -160,3 +196,31 @@ export class AlertCenter {
     }
   }
 }
+
+/**
+ * The alert center's own commands beyond the basics (sound resolution, test alerts, mute
+ * state, retention). Registered as a module so it can use the data folder.
+ */
+export const alertsModule: ModuleFactory = (ctx) => {
+  const cache = new SoundCache({ dir: `${ctx.dataDir}/media/sounds` });
+  let purge: NodeJS.Timeout | null = null;
+  const retention = () => ctx.alerts.purgeOlderThan(Date.now() - ctx.settings.get().alerts.historyDays * 86_400_000);
+  return {
+    name: 'alerts',
+    start() {
+      ctx.alerts.useSounds(cache);
+      ctx.commands.handle('alerts.state', () => ({ mutedUntil: ctx.alerts.mutedUntilValue }));
+      ctx.commands.handle('alerts.acknowledgeAll', ({ by }) => ({ count: ctx.alerts.acknowledgeAll(by) }));
+      ctx.commands.handle('alerts.resolveSound', ({ url, severity }) => cache.choose(url || undefined, severity));
+      ctx.commands.handle('alerts.test', ({ severity, title, soundUrl, view }) =>
+        ctx.alerts.raise({ source: 'console', severity, key: `console:test:${Date.now()}`, title, detail: 'test panel', ...(soundUrl ? { soundUrl } : {}), ...(view ? { view } : {}) }),
+      );
+      retention();
+      purge = setInterval(retention, 6 * 3_600_000);
+      purge.unref();
+    },
+    stop() {
+      if (purge) clearInterval(purge);
+    },
+  };
+};

@@ -1,3 +1,4 @@
+import { SettingsError } from '../settings/settings-store';
 import { CommandError } from './commands';
 import type { CoreContext } from './context';
 
@@ -25,7 +26,15 @@ export function registerSystemCommands(
   commands.handle('alerts.snooze', ({ id, minutes }) => ctx.alerts.snooze(id, minutes));
   commands.handle('alerts.mute', ({ minutes }) => ctx.alerts.mute(minutes));
   commands.handle('settings.get', () => settings.get());
-  commands.handle('settings.update', ({ settings: next }) => settings.update(next));
+  commands.handle('settings.update', ({ settings: next }) => {
+    try {
+      return settings.update(next);
+    } catch (error) {
+      // Field-level problems go back as typed `invalid-argument` issues, not `internal`.
+      if (error instanceof SettingsError) throw new CommandError('invalid-argument', error.message, error.issues);
+      throw error;
+    }
+  });
   commands.handle('secrets.status', () => secrets.status(info.knownSecrets));
   commands.handle('secrets.set', ({ name, value }) => {
     if (!/^[a-zA-Z][\w.-]{1,80}$/.test(name)) throw new CommandError('invalid-argument', `bad secret name: ${name}`);

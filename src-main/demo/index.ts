@@ -27,7 +27,8 @@ export interface DemoOptions {
 function starters(secrets: Record<string, string>, autoplay: boolean) {
   return {
     rpaLogs: (port = 0) => startRpaLogSimulator({ port, token: secrets['rpaLogs.token']!, autoplay }),
-    keywordHub: (port = 0) => startKeywordHubSimulator({ port, token: secrets['keywordHub.token']!, autoplay }),
+    // OPS_DEMO_SPEED: pace multiplier of the keyword hub simulator (e2e runs use a fast pace).
+    keywordHub: (port = 0) => startKeywordHubSimulator({ port, token: secrets['keywordHub.token']!, autoplay, speed: Number(process.env.OPS_DEMO_SPEED) || 1 }),
     evolution: (port = 0) => startEvolutionSimulator({ port, apiKey: secrets['evolution.apiKey']!, autoplay, globalEvents: true }),
     dashboard: (port = 0) => startDashboardSimulator({ port, autoplay, updateEveryMs: 10_000, alertEveryMs: 45_000 }),
   } satisfies Record<DemoTarget, (port?: number) => Promise<Simulator>>;

@@ -12,11 +12,15 @@ export function registerAppScheme(): void {
 }
 
 /** Serve the built renderer and bundled resources at app://console/, with the CSP header. */
-export function serveApp(rendererDir: string, resourcesDir: string): void {
+export function serveApp(rendererDir: string, resourcesDir: string, mediaDir?: string): void {
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url);
     const path = decodeURIComponent(url.pathname);
-    const [base, rest] = path.startsWith('/resources/') ? [resourcesDir, path.slice('/resources'.length)] : [rendererDir, path];
+    const [base, rest] = path.startsWith('/resources/')
+      ? [resourcesDir, path.slice('/resources'.length)]
+      : mediaDir && path.startsWith('/media/')
+        ? [mediaDir, path.slice('/media'.length)]
+        : [rendererDir, path];
     let file = normalize(join(base, rest));
     if (!file.startsWith(base + sep)) return new Response('forbidden', { status: 403 });
     if (base === rendererDir && !/\.[a-z0-9]+$/i.test(file)) file = join(rendererDir, 'index.html');

@@ -1,6 +1,7 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ClientMessage, channels, isChannelName, type ChannelName, type HostMessage } from '../contract';
 import type { Core } from '../core/app-core';
@@ -51,7 +52,7 @@ export async function startWebHost(core: Core, options: WebHostOptions): Promise
       return void res.end(JSON.stringify(core.health()));
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405).end();
-    serveStatic(options.rendererDir, req, res, { '/resources/': options.resourcesDir });
+    serveStatic(options.rendererDir, req, res, { '/resources/': options.resourcesDir, '/media/': join(core.ctx.dataDir, 'media') });
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });

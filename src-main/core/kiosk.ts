@@ -1,0 +1,99 @@
+import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { existsSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { ModuleFactory } from './context';
+
+/**
+ * Kiosk pieces that need no window: the admin PIN (hashed, kept in the secret vault) and the
+ * Linux XDG autostart entry. The Electron host (`electron/kiosk.ts`) opens the windows.
+ */
+
+export const PIN_SECRET = 'kiosk.pin';
+
+export function hashPin(pin: string, salt = randomBytes(16)): string {
+  return `scrypt:${salt.toString('base64url')}:${scryptSync(pin, salt, 32).toString('base64url')}`;
+}
+
+export function verifyPin(pin: string, stored: string | undefined): boolean {
+  if (!stored) return true; // no PIN set: leaving kiosk mode is free (the settings say so)
+  const [scheme, salt, hash] = stored.split(':');
+  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64url');
+  const actual = scryptSync(pin, Buffer.from(salt, 'base64url'), expected.length);
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+export interface XdgAutostartOptions {
+  enabled: boolean;
+  /** Command line to run, e.g. `/opt/Ops Console/ops-console --kiosk`. */
+  exec: string[];
+  name?: string;
+  /** `$XDG_CONFIG_HOME` (default `~/.config`). */
+  configHome?: string;
+  fileName?: string;
+}
+
+/** Quote one argument for a .desktop `Exec=` line (freedesktop Desktop Entry spec). */
+export function desktopExecArg(arg: string): string {
+  if (!/[\s"'\\`$<>|&;()*?#~=%]/.test(arg)) return arg;
+  return `"${arg.replace(/[\\"`$]/g, (c) => `\\${c}`).replace(/%/g, '%%')}"`;
+}
+
+/** Write or remove `~/.config/autostart/ops-console.desktop`; returns the file path. */
+export function writeXdgAutostart(options: XdgAutostartOptions): string {
+  const dir = join(options.configHome ?? process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'autostart');
+  const file = join(dir, options.fileName ?? 'ops-console.desktop');
+  if (!options.enabled) {
+    if (existsSync(file)) unlinkSync(file);
+    return file;
+  }
+  mkdirSync(dir, { recursive: true });
+  const lines = [
+    '[Desktop Entry]',
+    'Type=Application',
+    'Version=1.0',
+    `Name=${(options.name ?? 'Ops Console').replace(/[\r\n]/g, ' ')}`,
+    'Comment=Ops Console kiosk wallboard',
+    `Exec=${options.exec.map(desktopExecArg).join(' ')}`,
+    'Terminal=false',
+    'X-GNOME-Autostart-enabled=true',
+    'X-GNOME-Autostart-Delay=5',
+    '',
+  ];
+  writeFileSync(file, lines.join('\n'), { mode: 0o644 });
+  return file;
+}
+
+/** `kiosk.*` commands: leave kiosk mode with the PIN, set the PIN. */
+export const kioskModule: ModuleFactory = (ctx) => ({
+  name: 'kiosk',
+  start() {
+    let failures = 0;
+    let lockedUntil = 0;
+    ctx.commands.handle('kiosk.status', () => ({ pinSet: !!ctx.secrets.get(PIN_SECRET) }));
+    ctx.commands.handle('kiosk.setPin', ({ pin }) => {
+      if (pin) ctx.secrets.set(PIN_SECRET, hashPin(pin));
+      else ctx.secrets.clear(PIN_SECRET);
+      ctx.journal.record({ upstream: 'console', type: 'kiosk.pin', level: 'info', ids: {}, summary: pin ? 'kiosk PIN set' : 'kiosk PIN cleared', raw: null });
+      return { pinSet: !!pin };
+    });
+    ctx.commands.handle('kiosk.exit', ({ pin }) => {
+      // A few wrong guesses lock the PIN for a minute (someone at the wall guessing).
+      if (Date.now() < lockedUntil) return { ok: false };
+      const ok = verifyPin(pin, ctx.secrets.get(PIN_SECRET));
+      ctx.journal.record({ upstream: 'console', type: 'kiosk.exit', level: ok ? 'info' : 'warn', ids: {}, summary: ok ? 'kiosk mode left' : 'wrong kiosk PIN', raw: null });
+      if (!ok) {
+        if (++failures >= 5) {
+          failures = 0;
+          lockedUntil = Date.now() + 60_000;
+        }
+        return { ok: false };
+      }
+      failures = 0;
+      ctx.hub.publish('kiosk.exited', { at: Date.now() });
+      return { ok: true };
+    });
+  },
+  stop() {},
+});

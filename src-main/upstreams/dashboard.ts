@@ -1,0 +1,432 @@
+import { randomInt } from 'node:crypto';
+import WebSocket from 'ws';
+import { z } from 'zod';
+import type { EventIds, Severity, TestResult } from '../contract';
+import { severities } from '../contract/common';
+import {
+  DashboardSnapshot,
+  Project,
+  ProjectsSnapshot,
+  Ticket,
+  TicketCounters,
+  TicketPriority,
+  TicketsSnapshot,
+  wallboardViews,
+  type DashboardHealth,
+  type Snapshot,
+  type WallboardState,
+  type WallboardView,
+} from '../contract/dashboard';
+import { CommandError } from '../core/commands';
+import type { CoreContext, ModuleFactory } from '../core/context';
+import type { LinkSession } from './lifecycle';
+import { preview } from './validate';
+import { openWebSocket, sendJson } from './ws-link';
+
+/**
+ * Seed 004's dashboard channel (Django Channels, `ws/dashboard_control/`). On every connect:
+ * `identify` with this console's stable clientId, then `request_data` for each view. Every
+ * message is validated with zod here; per-view required fields follow the seed's list. Bad
+ * items are left out and counted, bad or unknown messages are counted and shown, nothing
+ * crashes. The latest snapshot of each view is kept in memory and in SQLite with its receive
+ * time so a kiosk that boots offline shows the last known board with its age.
+ */
+
+// ---- wire schemas (what Django sends) -------------------------------------------------------
+
+/** Django ids are often integers; the seed shows strings. Both become strings. */
+const IdLike = z.union([z.string().min(1), z.number()]).transform(String);
+/** Numbers may come as strings from a DecimalField serializer. */
+const Num = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]).pipe(z.number().finite());
+const DateText = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a date');
+const OptText = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? undefined);
+const lower = (v: unknown) => (typeof v === 'string' ? v.trim().toLowerCase() : v);
+
+const WireTicket = z.object({
+  id: IdLike,
+  title: z.string(),
+  description: OptText,
+  // Required by the seed; an unassigned ticket (null) is shown as such rather than dropped.
+  assignedTo: z.string().nullable().transform((v) => v ?? ''),
+  priority: z.preprocess(lower, TicketPriority),
+  status: z.string(),
+  createdAt: DateText,
+  updatedAt: OptText,
+  entity: OptText,
+  urgency: OptText,
+});
+const WireProject = z.object({
+  id: IdLike,
+  name: z.string(),
+  responsible: z.string().nullable().transform((v) => v ?? ''),
+  status: z.string(),
+  completed: Num,
+  inProgress: Num,
+  pending: Num,
+  progress: Num,
+  dueDate: DateText,
+  updatedAt: OptText,
+});
+const WirePerson = z.object({
+  id: IdLike.optional(),
+  name: z.string(),
+  role: OptText,
+  specialization: z.string().nullable().transform((v) => v ?? ''),
+  available: z.boolean(),
+  assignedCount: Num,
+});
+const WireActivity = z.object({ id: IdLike.optional(), timestamp: DateText, description: z.string(), type: z.string(), severity: OptText });
+const WireKpis = z.object({ openTickets: Num, avgResponseTime: z.union([z.string(), z.number()]).transform(String), resolutionRate: Num, customerSatisfaction: Num, surveyCount: Num });
+const WireCounters = z.object({ critical: Num, high: Num, medium: Num, low: Num, total: Num });
+const Stamp = z.string().nullish().transform((v) => v ?? null);
+
+const Envelope = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('tickets_update'), data: z.array(z.unknown()), counters: z.unknown().optional(), timestamp: Stamp }),
+  z.object({ type: z.literal('projects_update'), data: z.array(z.unknown()), timestamp: Stamp }),
+  z.object({
+    type: z.literal('dashboard_update'),
+    kpis: WireKpis,
+    technicians: z.array(z.unknown()),
+    analysts: z.array(z.unknown()),
+    recentActivity: z.array(z.unknown()),
+    timestamp: Stamp,
+  }),
+  ...(['new_ticket_alert', 'project_update_alert', 'critical_alert'] as const).map((type) =>
+    z.object({
+      type: z.literal(type),
+      data: z.object({ id: IdLike, title: z.string().min(1), severity: z.unknown().optional(), soundUrl: z.string().nullish() }),
+      timestamp: Stamp,
+    }),
+  ),
+  z.object({ type: z.literal('remote_switch'), target: z.string().trim().min(1).max(200), timestamp: Stamp }),
+  z.object({ type: z.literal('error'), message: z.unknown() }),
+]);
+type Envelope = z.infer<typeof Envelope>;
+const knownTypes = new Set(['tickets_update', 'projects_update', 'dashboard_update', 'new_ticket_alert', 'project_update_alert', 'critical_alert', 'remote_switch', 'error']);
+
+/** Where each alert kind is shown (kiosk pre-emption goes there). */
+export const alertViews = { new_ticket_alert: '/wallboard/tickets', project_update_alert: '/wallboard/projects', critical_alert: '/wallboard' } as const;
+const defaultSeverity: Record<keyof typeof alertViews, Severity> = { new_ticket_alert: 'medium', project_update_alert: 'medium', critical_alert: 'critical' };
+
+export const makeClientId = (): string => `Kiosk-${Array.from({ length: 5 }, () => 'ABCDEFGHIJKLMNPQRSTUVWXYZ'[randomInt(25)]).join('')}`;
+
+const issueText = (error: z.ZodError) => {
+  const issue = error.issues[0];
+  return `${issue?.path.join('.') || 'message'}: ${issue?.message ?? 'invalid'}`;
+};
+
+const arrays = new WeakMap<z.ZodType, z.ZodType>();
+/** Validate array items: the whole list in one pass when all is well, else one by one so the good ones are kept and the bad ones counted. */
+function items<T>(schema: z.ZodType<T>, list: unknown[], view: string): { ok: T[]; bad: number; firstIssue: string | null } {
+  let whole = arrays.get(schema);
+  if (!whole) arrays.set(schema, (whole = z.array(schema)));
+  const all = whole.safeParse(list);
+  if (all.success) return { ok: all.data as T[], bad: 0, firstIssue: null };
+  const ok: T[] = [];
+  let bad = 0;
+  let firstIssue: string | null = null;
+  for (let i = 0; i < list.length; i++) {
+    const r = schema.safeParse(list[i]);
+    if (r.success) ok.push(r.data);
+    else {
+      bad++;
+      firstIssue ??= `${view}[${i}].${issueText(r.error)}`;
+    }
+  }
+  return { ok, bad, firstIssue };
+}
+
+export function computeCounters(tickets: readonly Ticket[]): TicketCounters {
+  const c = { critical: 0, high: 0, medium: 0, low: 0, total: tickets.length };
+  for (const t of tickets) if (t.status === 'open') c[t.priority]++;
+  return c;
+}
+
+const snapshotKey = (view: WallboardView) => `dashboard.snapshot.${view}`;
+
+export interface DashboardConnector {
+  state(): WallboardState;
+  /** Run a parsed message through validation and handling (the socket, the test panel, tests). */
+  ingest(raw: unknown, origin?: 'upstream' | 'simulated'): void;
+}
+
+export const dashboardModule: ModuleFactory = (ctx) => createDashboardConnector(ctx).module;
+
+export function createDashboardConnector(ctx: CoreContext) {
+  const snapshots: { tickets: TicketsSnapshot | null; projects: ProjectsSnapshot | null; dashboard: DashboardSnapshot | null } = { tickets: null, projects: null, dashboard: null };
+  const health: DashboardHealth = { unknown: 0, malformed: 0, invalidItems: 0, upstreamErrors: 0, lastProblem: null };
+  let lastSwitch: WallboardState['lastSwitch'] = null;
+  let ws: WebSocket | null = null;
+  let session: LinkSession | null = null;
+  const dirty = new Set<WallboardView>();
+  let persistTimer: NodeJS.Timeout | null = null;
+  let healthTimer: NodeJS.Timeout | null = null;
+  const unsubscribe: Array<() => void> = [];
+
+  const settings = () => ctx.effective().upstreams.dashboard;
+  const clientId = () => ctx.settings.get().upstreams.dashboard.clientId;
+
+  // Last known boards, from disk: shown at boot with their age, even with no network.
+  for (const view of wallboardViews) {
+    const stored = ctx.storage.getJson<unknown>(snapshotKey(view));
+    const schema = { tickets: TicketsSnapshot, projects: ProjectsSnapshot, dashboard: DashboardSnapshot }[view];
+    const parsed = schema.safeParse(stored);
+    if (parsed.success) (snapshots as Record<WallboardView, Snapshot | null>)[view] = parsed.data;
+  }
+
+  const publishHealth = () => {
+    healthTimer ??= setTimeout(() => {
+      healthTimer = null;
+      ctx.hub.publish('dashboard.health', { ...health });
+    }, 200);
+  };
+  /** Bad input: counted on the link, in the health counters, and in the journal as an error. */
+  const problem = (kind: 'unknown' | 'malformed' | 'invalidItems' | 'upstreamErrors', message: string, raw: unknown, n = 1) => {
+    health[kind] += n;
+    health.lastProblem = { at: Date.now(), message };
+    if (session) session.error(message);
+    else ctx.links.get('dashboard')?.noteError(message);
+    ctx.journal.record({ upstream: 'dashboard', type: kind === 'upstreamErrors' ? 'error' : `invalid.${kind}`, level: 'error', ids: {}, summary: message, raw });
+    publishHealth();
+  };
+
+  const persistSoon = (view: WallboardView) => {
+    dirty.add(view);
+    persistTimer ??= setTimeout(persist, 1_000);
+  };
+  const persist = () => {
+    if (persistTimer) clearTimeout(persistTimer);
+    persistTimer = null;
+    for (const view of dirty) ctx.storage.putJson(snapshotKey(view), snapshots[view]);
+    dirty.clear();
+  };
+
+  const accept = (snapshot: Snapshot, origin: string, summary: string, ids: EventIds, raw: unknown) => {
+    (snapshots as Record<WallboardView, Snapshot | null>)[snapshot.view] = snapshot;
+    persistSoon(snapshot.view);
+    ctx.hub.publish('dashboard.snapshot', snapshot);
+    session?.event();
+    ctx.journal.record({ upstream: 'dashboard', type: `${snapshot.view}_update`, level: 'info', ids, summary: origin === 'simulated' ? `[test panel] ${summary}` : summary, raw });
+  };
+
+  const handle = (msg: Envelope, origin: 'upstream' | 'simulated', raw: unknown) => {
+    const receivedAt = Date.now();
+    switch (msg.type) {
+      case 'tickets_update': {
+        const r = items(WireTicket, msg.data, 'data');
+        if (r.bad) problem('invalidItems', `tickets_update: ${r.bad} of ${msg.data.length} tickets invalid and left out (${r.firstIssue})`, { firstIssue: r.firstIssue }, r.bad);
+        const tickets: Ticket[] = r.ok;
+        let counters: TicketCounters;
+        let countersComputed = false;
+        const c = msg.counters === undefined ? null : WireCounters.safeParse(msg.counters);
+        if (c?.success) counters = c.data;
+        else {
+          if (c) problem('malformed', `tickets_update: counters ${issueText(c.error)}; counted from the tickets instead`, msg.counters);
+          counters = computeCounters(tickets);
+          countersComputed = true;
+        }
+        accept(
+          { view: 'tickets', tickets, counters, countersComputed, timestamp: msg.timestamp, receivedAt, invalidItems: r.bad },
+          origin,
+          `${tickets.length} tickets (critical ${counters.critical}, high ${counters.high}, medium ${counters.medium}, low ${counters.low}, total ${counters.total})`,
+          {},
+          { type: msg.type, tickets: tickets.length, counters, timestamp: msg.timestamp, sample: tickets.slice(0, 3) },
+        );
+        return;
+      }
+      case 'projects_update': {
+        const r = items(WireProject, msg.data, 'data');
+        if (r.bad) problem('invalidItems', `projects_update: ${r.bad} of ${msg.data.length} projects invalid and left out (${r.firstIssue})`, { firstIssue: r.firstIssue }, r.bad);
+        const projects: Project[] = r.ok;
+        accept({ view: 'projects', projects, timestamp: msg.timestamp, receivedAt, invalidItems: r.bad }, origin, `${projects.length} projects`, {}, { type: msg.type, projects: projects.length, timestamp: msg.timestamp, sample: projects.slice(0, 3) });
+        return;
+      }
+      case 'dashboard_update': {
+        const t = items(WirePerson, msg.technicians, 'technicians');
+        const a = items(WirePerson, msg.analysts, 'analysts');
+        const act = items(WireActivity, msg.recentActivity, 'recentActivity');
+        const bad = t.bad + a.bad + act.bad;
+        if (bad) problem('invalidItems', `dashboard_update: ${bad} entries invalid and left out (${t.firstIssue ?? a.firstIssue ?? act.firstIssue})`, null, bad);
+        accept(
+          {
+            view: 'dashboard',
+            kpis: msg.kpis,
+            technicians: t.ok,
+            analysts: a.ok,
+            recentActivity: act.ok,
+            timestamp: msg.timestamp,
+            receivedAt,
+            invalidItems: bad,
+          },
+          origin,
+          `KPIs: ${msg.kpis.openTickets} open, ${msg.kpis.resolutionRate}% resolved; ${t.ok.length} technicians, ${a.ok.length} analysts`,
+          {},
+          raw,
+        );
+        return;
+      }
+      case 'new_ticket_alert':
+      case 'project_update_alert':
+      case 'critical_alert': {
+        const sev = lower(msg.data.severity);
+        const severity: Severity = (severities as readonly unknown[]).includes(sev) ? (sev as Severity) : defaultSeverity[msg.type];
+        const ids: EventIds = msg.type === 'new_ticket_alert' ? { ticket: msg.data.id } : msg.type === 'project_update_alert' ? { project: msg.data.id } : {};
+        const base = settings().url;
+        let soundUrl: string | undefined;
+        if (msg.data.soundUrl) {
+          try {
+            soundUrl = new URL(msg.data.soundUrl, base.replace(/^ws/, 'http')).href;
+          } catch {
+            soundUrl = msg.data.soundUrl;
+          }
+        }
+        session?.event();
+        ctx.journal.record({ upstream: 'dashboard', type: msg.type, level: severity === 'critical' || severity === 'high' ? 'warn' : 'info', ids, summary: `${origin === 'simulated' ? '[test panel] ' : ''}${severity}: ${msg.data.title}`, raw });
+        ctx.alerts.raise({
+          source: 'dashboard',
+          severity,
+          key: `dashboard:${msg.type}:${msg.data.id}`,
+          title: msg.data.title,
+          detail: msg.type === 'new_ticket_alert' ? `#${msg.data.id}` : msg.data.id,
+          ids,
+          view: alertViews[msg.type],
+          ...(soundUrl ? { soundUrl } : {}),
+        });
+        return;
+      }
+      case 'remote_switch': {
+        lastSwitch = { target: msg.target, at: receivedAt };
+        session?.event();
+        ctx.journal.record({ upstream: 'dashboard', type: 'remote_switch', level: 'info', ids: {}, summary: `remote switch → ${msg.target}`, raw });
+        ctx.hub.publish('dashboard.remoteSwitch', { target: msg.target, at: receivedAt, source: 'upstream' });
+        return;
+      }
+      case 'error': {
+        const text = typeof msg.message === 'string' ? msg.message : JSON.stringify(msg.message ?? null);
+        problem('upstreamErrors', `upstream error: ${preview(text, 300)}`, raw);
+        return;
+      }
+    }
+  };
+
+  const ingest = (raw: unknown, origin: 'upstream' | 'simulated' = 'upstream') => {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return problem('malformed', `not a JSON object: ${preview(JSON.stringify(raw))}`, raw);
+    const type = (raw as { type?: unknown }).type;
+    if (typeof type !== 'string' || !knownTypes.has(type)) return problem('unknown', `unknown message type ${preview(JSON.stringify(type ?? null), 60)}`, raw);
+    const parsed = Envelope.safeParse(raw);
+    if (!parsed.success) return problem('malformed', `${type}: ${issueText(parsed.error)}`, raw);
+    handle(parsed.data, origin, raw);
+  };
+
+  const onText = (text: string) => {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return problem('malformed', `not JSON: ${preview(text)}`, { text: preview(text, 2_000) });
+    }
+    ingest(raw);
+  };
+
+  const send = (message: object) => {
+    if (!sendJson(ws, { ...message, timestamp: new Date().toISOString() })) throw new CommandError('unavailable', 'the dashboard channel is not connected');
+  };
+
+  const headers = (): Record<string, string> => {
+    const token = ctx.secrets.get('dashboard.token');
+    return token ? { Authorization: `Bearer ${token}` } : {};
+  };
+
+  const test = async (): Promise<TestResult> => {
+    const url = settings().url;
+    if (!url) return { success: false, message: 'no dashboard URL configured', status_code: 0, token_status: 'n/a' };
+    const token_status = ctx.secrets.get('dashboard.token') ? 'token present' : 'no token (channel is open)';
+    return new Promise((resolve) => {
+      const probe = new WebSocket(url.replace(/^http/, 'ws'), { headers: headers(), handshakeTimeout: 5_000 });
+      const done = (r: TestResult) => {
+        probe.removeAllListeners();
+        probe.on('error', () => undefined);
+        probe.terminate();
+        resolve(r);
+      };
+      probe.on('open', () => done({ success: true, message: 'WebSocket handshake accepted', status_code: 101, token_status }));
+      probe.on('unexpected-response', (_req, res) => done({ success: false, message: `HTTP ${res.statusCode} instead of a WebSocket`, status_code: res.statusCode ?? 0, token_status }));
+      probe.on('error', (e) => done({ success: false, message: e.message, status_code: 0, token_status }));
+    });
+  };
+
+  const link = ctx.links.create({
+    id: 'dashboard',
+    url: () => settings().url,
+    demo: () => ctx.isDemo('dashboard'),
+    idleTimeoutMs: 75_000,
+    async open(s) {
+      const url = settings().url;
+      if (!url) throw new Error('no dashboard URL configured');
+      session = s;
+      const socket = await openWebSocket({ url: url.replace(/^http/, 'ws'), session: s, headers: headers(), pingIntervalMs: 25_000, onMessage: onText });
+      ws = socket;
+      // The seed: identify first, then ask for every view.
+      sendJson(socket, { type: 'identify', clientId: clientId(), timestamp: new Date().toISOString() });
+      for (const view of wallboardViews) sendJson(socket, { type: 'request_data', view, timestamp: new Date().toISOString() });
+      ctx.journal.record({ upstream: 'dashboard', type: 'identify', level: 'info', ids: {}, summary: `identified as ${clientId()}; requested ${wallboardViews.join(', ')}`, raw: { clientId: clientId() } });
+    },
+    close() {
+      ws = null;
+      session = null;
+    },
+    test,
+  });
+
+  const ensureClientId = () => {
+    if (clientId()) return;
+    const id = makeClientId();
+    ctx.settings.patch((s) => ({ ...s, upstreams: { ...s.upstreams, dashboard: { ...s.upstreams.dashboard, clientId: id } } }));
+  };
+
+  const state = (): WallboardState => ({ clientId: clientId(), ...snapshots, health: { ...health }, lastSwitch });
+
+  const module = {
+    name: 'dashboard',
+    start() {
+      ensureClientId();
+      ctx.commands.handle('dashboard.state', () => state());
+      ctx.commands.handle('dashboard.requestData', ({ view }) => {
+        for (const v of view === 'all' ? wallboardViews : [view]) send({ type: 'request_data', view: v });
+        return { ok: true as const };
+      });
+      ctx.commands.handle('dashboard.remoteSwitch', ({ target }) => {
+        send({ type: 'remote_switch', target });
+        ctx.journal.record({ upstream: 'dashboard', type: 'remote_switch.sent', level: 'info', ids: {}, summary: `remote switch sent → ${target}`, raw: { target } });
+        return { ok: true as const };
+      });
+      ctx.commands.handle('dashboard.setClientId', ({ clientId: id }) => {
+        ctx.settings.patch((s) => ({ ...s, upstreams: { ...s.upstreams, dashboard: { ...s.upstreams.dashboard, clientId: id } } }));
+        return { clientId: id };
+      });
+      ctx.commands.handle('dashboard.simulate', ({ message }) => (ingest(message, 'simulated'), { ok: true as const }));
+      unsubscribe.push(
+        ctx.settings.onChange((next, previous) => {
+          const a = next.upstreams.dashboard;
+          const b = previous.upstreams.dashboard;
+          if (a.url === b.url && a.enabled === b.enabled && a.clientId === b.clientId) return;
+          if (!a.clientId) return ensureClientId();
+          if (a.enabled) link.connect();
+          else link.disconnect('disabled in settings');
+        }),
+        ctx.secrets.onChange((name) => name === 'dashboard.token' && link.connect()),
+      );
+      if (settings().enabled && settings().url) link.connect();
+      else link.disconnect(settings().url ? 'disabled in settings' : 'no dashboard URL configured');
+    },
+    stop() {
+      for (const off of unsubscribe) off();
+      if (healthTimer) clearTimeout(healthTimer);
+      persist();
+    },
+  };
+  return { module, connector: { state, ingest } satisfies DashboardConnector };
+}

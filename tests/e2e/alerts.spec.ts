@@ -1,0 +1,116 @@
+import { mkdirSync } from 'node:fs';
+import type { Page } from '@playwright/test';
+import { callBridge, expect, test } from './host';
+
+const shots = '.tmp/shots-wallboard';
+mkdirSync(shots, { recursive: true });
+type Result = { ok: boolean; value?: unknown };
+
+async function simBase(page: Page): Promise<string> {
+  const r = (await callBridge(page, 'connections.list')) as Result;
+  const dash = (r.value as Array<{ id: string; url: string; link?: string }>).find((s) => s.id === 'dashboard' && !s.link)!;
+  return dash.url.replace(/^ws/, 'http').replace(/\/ws\/dashboard_control\/$/, '');
+}
+async function setAlertSettings(page: Page, alerts: object) {
+  const s = ((await callBridge(page, 'settings.get')) as Result).value as { alerts: object };
+  await callBridge(page, 'settings.update', { settings: { ...s, alerts: { ...s.alerts, ...alerts } } });
+}
+/** Every `playing` event of the page's alert <audio> element, with its source. */
+async function listenForSound(page: Page) {
+  await page.evaluate(() => {
+    const w = window as unknown as { plays: string[] };
+    w.plays = [];
+    document.querySelector('[data-testid=alert-audio]')!.addEventListener('playing', (e) => w.plays.push((e.target as HTMLAudioElement).currentSrc));
+  });
+  return () => page.evaluate(() => (window as unknown as { plays: string[] }).plays);
+}
+const simulate = (page: Page, message: object) => callBridge(page, 'dashboard.simulate', { message });
+
+test.describe('alert center and sound', () => {
+  test.beforeEach(async ({ page, host }) => {
+    await page.goto(host.url);
+    await callBridge(page, 'alerts.acknowledgeAll');
+    await callBridge(page, 'alerts.mute', { minutes: 0 });
+  });
+
+  test('the browser asks once for a click, then a critical alert’s upstream sound really plays and repeats until acknowledged', async ({ page, host }) => {
+    await setAlertSettings(page, { repeatEverySec: 3, repeatCritical: true, sound: true });
+    await page.goto(host.url + '#/alerts');
+    await page.reload();
+    // Until a click (or a sound that the browser let play), the page says sound needs enabling.
+    const prompt = page.getByTestId('sound-enable');
+    if (await prompt.isVisible()) {
+      await expect(prompt).toContainText('enable alert sounds');
+      // Another simulator's alert may play first and make the prompt go away on its own.
+      await prompt.click({ timeout: 3_000 }).catch(() => undefined);
+    }
+    await expect(prompt).toHaveCount(0);
+    const plays = await listenForSound(page);
+    const base = await simBase(page);
+    const title = `Storage com 98% de Ocupação ${Date.now()}`;
+    await simulate(page, { type: 'critical_alert', data: { id: `snd-${Date.now()}`, title, severity: 'critical', soundUrl: `${base}/static/sounds/critical.wav` } });
+    await expect(page.getByTestId('alert-item').filter({ hasText: title })).toHaveAttribute('data-severity', 'critical');
+    // Main fetched, validated and cached the upstream WAV; the page plays it from /media/.
+    const ours = async () => (await plays()).filter((src) => src.includes('/media/sounds/'));
+    await expect.poll(ours, { timeout: 15_000 }).toEqual([expect.stringMatching(/\/media\/sounds\/[0-9a-f]+\.wav$/)]);
+    const src = (await ours())[0]!;
+    const count = async () => (await plays()).filter((p) => p === src).length;
+    await expect.poll(count, { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+    await page.screenshot({ path: `${shots}/alerts-critical-en-1440.png` });
+    await page.getByTestId('alert-item').filter({ hasText: title }).getByTestId('alert-ack').click();
+    await expect(page.getByTestId('alert-item').filter({ hasText: title })).toHaveCount(0);
+    await page.waitForTimeout(1_000); // a play started just before the click may still report 'playing'
+    const after = await count();
+    // Two repeat periods later: silence.
+    await page.waitForTimeout(7_000);
+    expect(await count()).toBe(after);
+  });
+
+  test('falls back to the bundled sound when soundUrl is not audio or unreachable, and says why', async ({ page, host }) => {
+    // Only info alerts sound in this test, so other simulators' alerts cannot blur the check.
+    await setAlertSettings(page, { repeatCritical: false, sound: true, soundSeverities: ['info'] });
+    await page.goto(host.url + '#/alerts');
+    await page.reload();
+    if (await page.getByTestId('sound-enable').isVisible()) await page.getByTestId('sound-enable').click({ timeout: 3_000 }).catch(() => undefined);
+    const plays = await listenForSound(page);
+    const base = await simBase(page);
+    await simulate(page, { type: 'new_ticket_alert', data: { id: `na-${Date.now()}`, title: 'Impressora Rede - Sem Conectividade', severity: 'info', soundUrl: `${base}/static/sounds/not-audio.mp3` } });
+    const info = async () => (await plays()).filter((src) => /\/resources\/sounds\/info\.wav$/.test(src)).length;
+    await expect.poll(info, { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+    expect((await plays()).some((src) => src.includes('/media/'))).toBe(false);
+    const before = await info();
+    await expect(page.getByTestId('alert-item').filter({ hasText: 'Impressora Rede' }).getByTestId('sound-fallback')).toContainText('not audio');
+    await simulate(page, { type: 'critical_alert', data: { id: `un-${Date.now()}`, title: 'Link da Matriz', severity: 'info', soundUrl: 'http://127.0.0.1:9/static/sounds/critical.mp3' } });
+    await expect.poll(info, { timeout: 15_000 }).toBeGreaterThan(before);
+    await expect(page.getByTestId('alert-item').filter({ hasText: 'Link da Matriz' }).getByTestId('sound-fallback')).toContainText('unreachable');
+    await page.screenshot({ path: `${shots}/alerts-fallback-en-1440.png` });
+    await setAlertSettings(page, { soundSeverities: ['critical', 'high', 'medium', 'low'] });
+  });
+
+  test('acknowledge, snooze, mute and history in the alert center (pt-BR)', async ({ page, host }) => {
+    const s = ((await callBridge(page, 'settings.get')) as Result).value as object;
+    await callBridge(page, 'settings.update', { settings: { ...s, language: 'pt-BR' } });
+    try {
+      await simulate(page, { type: 'new_ticket_alert', data: { id: `a-${Date.now()}`, title: 'Servidor Web - Falha de Disco', severity: 'high' } });
+      await simulate(page, { type: 'project_update_alert', data: { id: `p-${Date.now()}`, title: 'Migração para Cloud', severity: 'medium' } });
+      await page.goto(host.url + '#/alerts');
+      await page.reload();
+      const items = page.getByTestId('alert-item').filter({ hasText: /Servidor Web - Falha de Disco|Migração para Cloud/ });
+      await expect(items).toHaveCount(2);
+      await expect(items.first()).toHaveAttribute('data-severity', 'high');
+      await page.getByTestId('mute-15').click();
+      await expect(page.getByTestId('muted-until')).toContainText('Som silenciado até');
+      await expect(page.getByTestId('sound-off')).toContainText('Som silenciado');
+      await page.screenshot({ path: `${shots}/alerts-pt-1440.png`, fullPage: true });
+      await page.getByTestId('unmute').click();
+      await items.first().getByTestId('alert-ack').click();
+      await expect(items).toHaveCount(1);
+      await items.first().getByRole('button', { name: 'Adiar 15 min' }).click();
+      await expect(items.first()).toHaveAttribute('data-state', 'snoozed');
+      await page.getByTestId('tab-history').click();
+      await expect(page.locator('[data-testid=alert-item][data-state=acknowledged]').first()).toContainText('reconhecido por browser');
+    } finally {
+      await callBridge(page, 'settings.update', { settings: { ...s, language: 'en' } });
+    }
+  });
+});

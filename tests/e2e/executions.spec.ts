@@ -1,0 +1,143 @@
+import { mkdirSync } from 'node:fs';
+import { test, expect, type Page } from '@playwright/test';
+import { startHost, type ConsoleHost } from './host';
+
+/**
+ * Keyword hub executions (seed 001) through the web host against the demo simulator, at a fast
+ * pace (OPS_DEMO_SPEED=4: an execution takes ~7.5 s instead of ~30 s).
+ */
+let host: ConsoleHost;
+test.describe.configure({ mode: 'serial' });
+test.beforeAll(async () => {
+  host = await startHost(['--demo'], { env: { OPS_DEMO_SPEED: '4' } });
+});
+test.afterAll(async () => host?.stop());
+
+const shots = '.tmp/shots-executions';
+async function open(page: Page, path = '/executions') {
+  await page.goto(`${host.url}#${path}`);
+  await expect(page.getByTestId('hub-state')).toHaveAttribute('class', /state-open/);
+}
+
+test('validates the start form field by field before sending', async ({ page }) => {
+  await open(page);
+  await page.getByTestId('form-blogUrl').fill('ftp://blog.exemplo.com');
+  await page.getByTestId('form-maxKeywords').fill('0');
+  await page.getByTestId('form-depth').fill('11');
+  await page.getByTestId('form-submit').click();
+  await expect(page.getByTestId('error-blogUrl')).toHaveText('Enter an http:// or https:// address.');
+  await expect(page.getByTestId('error-maxKeywords')).toBeVisible();
+  await expect(page.getByTestId('error-depth')).toBeVisible();
+  await expect(page.getByTestId('error-timeout')).toHaveCount(0);
+  await expect(page.getByTestId('form-message')).toHaveCount(0);
+});
+
+test('starts an execution and watches it complete, with keywords, clusters, result and CSV export', async ({ page }) => {
+  await open(page);
+  await page.getByTestId('form-blogUrl').fill('https://blog.exemplo.com.br');
+  await page.getByTestId('form-maxKeywords').fill('60');
+  await page.getByTestId('form-submit').click();
+  await expect(page.getByTestId('execution-detail')).toBeVisible();
+  const id = (await page.getByTestId('detail-id').textContent())!.trim();
+  expect(id).toMatch(/^exec_\d+$/);
+  await expect(page.getByTestId('exec-status')).toHaveAttribute('data-status', 'concluida', { timeout: 20_000 });
+  await expect(page.getByTestId('detail-progress')).toHaveText('60/60 · 100.0%');
+  const total = Number(await page.getByTestId('result-total').textContent());
+  expect(total).toBeGreaterThan(0);
+  await expect(page.getByTestId('kw-count')).toHaveText(`${total} of ${total}`);
+  await expect(page.getByTestId('cluster').first()).toBeVisible();
+  await expect(page.getByTestId('result-rate')).toHaveText(/%$/);
+  // Nothing to do on a finished execution.
+  for (const a of ['pausar', 'resumir', 'cancelar']) await expect(page.getByTestId(`exec-${a}`)).toBeDisabled();
+
+  // Sort by term, filter, export what is shown.
+  await page.getByTestId('kw-sort-termo').click();
+  const terms = await page.getByTestId('kw-row').locator('td:first-child').allTextContents();
+  expect(terms).toEqual([...terms].sort((a, b) => a.localeCompare(b, 'en')));
+  const first = terms[0]!;
+  await page.getByTestId('kw-filter').fill(first);
+  await expect(page.getByTestId('kw-row').first()).toContainText(first);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('kw-export').click()]);
+  expect(download.suggestedFilename()).toBe(`keywords_${id}.csv`);
+
+  // The download link opens outside the console (new tab, no opener) after its URL is checked.
+  await page.evaluate(() => {
+    const w = window as unknown as { __opened: unknown[]; open: (...a: unknown[]) => null };
+    w.__opened = [];
+    w.open = (...args: unknown[]) => (w.__opened.push(args), null);
+  });
+  await page.getByTestId('result-download').click();
+  const opened = (await page.evaluate(() => (window as unknown as { __opened: unknown[][] }).__opened)) as string[][];
+  expect(opened).toHaveLength(1);
+  expect(opened[0]![0]).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/download/${id}$`));
+  expect(opened[0]![1]).toBe('_blank');
+  expect(opened[0]![2]).toContain('noopener');
+
+  mkdirSync(shots, { recursive: true });
+  await page.getByTestId('kw-filter').fill('');
+  await page.screenshot({ path: `${shots}/detail-en.png`, fullPage: false });
+});
+
+test('pause, resume and cancel are enabled only where the state machine allows them', async ({ page }) => {
+  await open(page);
+  await page.getByTestId('form-blogUrl').fill('https://pausa.exemplo.com');
+  await page.getByTestId('form-maxKeywords').fill('2000');
+  await page.getByTestId('form-submit').click();
+  await expect(page.getByTestId('execution-detail')).toBeVisible();
+  await expect(page.getByTestId('exec-resumir')).toBeDisabled();
+  await page.getByTestId('exec-pausar').click();
+  await expect(page.getByTestId('exec-status')).toHaveAttribute('data-status', 'pausada');
+  await expect(page.getByTestId('exec-pausar')).toBeDisabled();
+  await expect(page.getByTestId('exec-resumir')).toBeEnabled();
+  await page.getByTestId('exec-resumir').click();
+  await expect(page.getByTestId('exec-status')).toHaveAttribute('data-status', /em_andamento|iniciada/);
+  page.once('dialog', (d) => void d.accept());
+  await page.getByTestId('exec-cancelar').click();
+  await expect(page.getByTestId('exec-status')).toHaveAttribute('data-status', 'cancelada');
+  for (const a of ['pausar', 'resumir', 'cancelar']) await expect(page.getByTestId(`exec-${a}`)).toBeDisabled();
+
+  await page.goto(`${host.url}#/executions`);
+  await expect(page.getByTestId('exec-table')).toBeVisible();
+  const rows = page.locator('.exec-row');
+  expect(await rows.count()).toBeGreaterThanOrEqual(2);
+  await expect(page.getByTestId('exec-progress').first()).toHaveText(/^\d+\/\d+ · \d+\.\d%$/);
+  await page.screenshot({ path: `${shots}/list-en.png` });
+});
+
+test('notifications with their links, preferences, and monitoring charts', async ({ page }) => {
+  await open(page, '/executions?tab=monitoring');
+  await page.getByTestId('mon-interval').selectOption('1000');
+  await page.getByTestId('mon-apply').click();
+  await expect(page.getByTestId('mon-empty')).toHaveCount(0, { timeout: 10_000 });
+  await expect(page.locator('[data-testid="chart-cpu"] canvas')).toBeVisible();
+  await page.waitForTimeout(2_500);
+  await expect(page.getByTestId('mon-interval')).toHaveValue('1000');
+  await page.screenshot({ path: `${shots}/monitoring-en.png` });
+
+  await page.getByTestId('tab-notifications').click();
+  await expect(page.getByTestId('notification').first()).toBeVisible({ timeout: 20_000 });
+  await page.getByTestId('pref-aviso').uncheck();
+  await page.getByTestId('pref-save').click();
+  await expect(page.getByTestId('notif-prefs')).toContainText('Preferences sent to the hub.');
+  await page.screenshot({ path: `${shots}/notifications-en.png` });
+});
+
+test.describe('pt-BR', () => {
+  test.use({ locale: 'pt-BR' });
+  test('shows the views in Portuguese', async ({ page }) => {
+    await open(page);
+    await expect(page.getByRole('heading', { name: 'Execuções de keywords' })).toBeVisible();
+    await page.getByTestId('form-blogUrl').fill('nao-e-url');
+    await page.getByTestId('form-submit').click();
+    await expect(page.getByTestId('error-blogUrl')).toHaveText('Informe um endereço http:// ou https://.');
+    await page.screenshot({ path: `${shots}/list-pt-BR.png` });
+    await page.getByTestId('exec-link').first().click();
+    await expect(page.getByTestId('execution-detail')).toBeVisible();
+    await page.screenshot({ path: `${shots}/detail-pt-BR.png` });
+    await page.goto(`${host.url}#/executions?tab=monitoring`);
+    await page.waitForTimeout(1_500);
+    await page.screenshot({ path: `${shots}/monitoring-pt-BR.png` });
+    await page.goto(`${host.url}#/executions?tab=notifications`);
+    await page.screenshot({ path: `${shots}/notifications-pt-BR.png` });
+  });
+});

@@ -1,0 +1,244 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ChannelData, ChannelName } from '../../src-main/contract';
+import type { Alert } from '../../src-main/contract/alerts';
+import type { WallboardState } from '../../src-main/contract/dashboard';
+import { defaultSettings, type Settings } from '../../src-main/contract/settings';
+import { alertsModule } from '../../src-main/core/alerts';
+import { createCore, type Core } from '../../src-main/core/app-core';
+import { kioskModule } from '../../src-main/core/kiosk';
+import { DASHBOARD_WS_PATH, startDashboardSimulator, type DashboardSimulator } from '../../src-main/demo/dashboard-sim';
+import { KeyFileCipher } from '../../src-main/secrets/cipher';
+import { dashboardModule } from '../../src-main/upstreams/dashboard';
+
+const caller = { host: 'web' as const, trusted: true, session: 't' };
+let cores: Core[] = [];
+let sims: DashboardSimulator[] = [];
+
+async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function boot(options: { url?: string; dataDir?: string; settings?: (s: Settings) => void } = {}) {
+  const sim = options.url ? null : await startDashboardSimulator({ autoplay: false, seed: 4 });
+  if (sim) sims.push(sim);
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'ops-dash-'));
+  const settings = defaultSettings();
+  settings.upstreams.dashboard.url = options.url ?? `${sim!.url.replace(/^http/, 'ws')}${DASHBOARD_WS_PATH}`;
+  options.settings?.(settings);
+  const core = await createCore({
+    host: 'web',
+    version: 'test',
+    dataDir,
+    cipher: new KeyFileCipher(join(dataDir, 'k')),
+    demo: false,
+    config: { settings, secrets: {} },
+    modules: [alertsModule, kioskModule, dashboardModule],
+  });
+  cores.push(core);
+  const events: Array<{ ch: ChannelName; data: unknown }> = [];
+  for (const ch of ['dashboard.snapshot', 'dashboard.remoteSwitch', 'alerts.changed', 'dashboard.health'] as const) core.hub.on(ch, (data) => events.push({ ch, data }));
+  const call = async <T = unknown>(cmd: string, args: object = {}): Promise<T> => {
+    const r = await core.commands.dispatch(cmd, args, caller);
+    if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
+    return r.value as T;
+  };
+  const state = () => call<WallboardState>('dashboard.state');
+  const of = <C extends ChannelName>(ch: C) => events.filter((e) => e.ch === ch).map((e) => e.data as ChannelData<C>);
+  const open = () => until('link open', () => core.ctx.links.get('dashboard')?.currentState === 'open');
+  return { sim: sim!, core, dataDir, call, state, of, open, link: () => core.ctx.links.get('dashboard')!.status() };
+}
+
+afterEach(async () => {
+  for (const core of cores) await core.close();
+  await Promise.all(sims.map((s) => s.stop()));
+  cores = [];
+  sims = [];
+});
+
+describe('dashboard connector (seed 004)', () => {
+  it('identifies with a stable Kiosk-XXXXX id, then requests every view, on every connect', async () => {
+    const b = await boot();
+    await b.open();
+    await until('requests', () => b.sim.received.length >= 4);
+    const id = b.core.ctx.settings.get().upstreams.dashboard.clientId;
+    expect(id).toMatch(/^Kiosk-[A-Z]{5}$/);
+    expect(b.sim.received.slice(0, 4).map((m) => (m as { type: string; view?: string }).view ?? (m as { type: string }).type)).toEqual(['identify', 'dashboard', 'tickets', 'projects']);
+    expect(b.sim.received[0]).toMatchObject({ type: 'identify', clientId: id });
+    expect(typeof (b.sim.received[0] as { timestamp: string }).timestamp).toBe('string');
+
+    b.sim.dropClients();
+    await until('second identify', () => b.sim.identified.length === 2);
+    expect(b.sim.identified).toEqual([id, id]);
+
+    await b.call('dashboard.setClientId', { clientId: 'Kiosk-SALA1' });
+    await until('identify with new id', () => b.sim.identified.at(-1) === 'Kiosk-SALA1');
+    expect(b.core.ctx.settings.get().upstreams.dashboard.clientId).toBe('Kiosk-SALA1');
+  });
+
+  it('keeps the latest tickets, projects and dashboard snapshots with the seed fields', async () => {
+    const b = await boot();
+    await b.open();
+    await until('snapshots', () => b.of('dashboard.snapshot').length >= 3);
+    const state = await b.state();
+    expect(state.tickets!.tickets.length).toBe(24);
+    const t = state.tickets!.tickets[0]!;
+    expect(Object.keys(t)).toEqual(expect.arrayContaining(['id', 'title', 'assignedTo', 'priority', 'status', 'createdAt', 'entity', 'urgency']));
+    expect(state.tickets!.counters.total).toBe(24);
+    expect(state.tickets!.countersComputed).toBe(false);
+    expect(state.projects!.projects[0]).toMatchObject({ id: 'proj-001', completed: expect.any(Number), inProgress: expect.any(Number), pending: expect.any(Number), dueDate: expect.stringMatching(/^\d{4}-\d\d-\d\d$/) });
+    expect(state.dashboard!.kpis).toMatchObject({ openTickets: expect.any(Number), avgResponseTime: expect.stringMatching(/h/) });
+    expect(state.dashboard!.technicians.length).toBe(5);
+    expect(state.dashboard!.analysts.length).toBe(4);
+    expect(state.dashboard!.recentActivity[0]).toMatchObject({ description: expect.stringContaining('Ticket #') });
+    expect(state.tickets!.receivedAt).toBeGreaterThan(Date.now() - 10_000);
+
+    b.sim.setTicketCount(7);
+    await until('update', () => b.of('dashboard.snapshot').some((x) => x.view === 'tickets' && x.tickets.length === 7));
+    expect((await b.state()).tickets!.tickets.length).toBe(7);
+    expect(b.link().events).toBeGreaterThanOrEqual(7);
+  });
+
+  it('computes counters when the upstream sends none, and accepts integer ids and numeric strings', async () => {
+    const b = await boot();
+    await b.open();
+    await until('first', () => b.of('dashboard.snapshot').length >= 3);
+    b.sim.send({
+      type: 'tickets_update',
+      data: [
+        { id: 1, title: 'A', assignedTo: 'João', priority: 'CRITICAL', status: 'open', createdAt: '2025-11-18T10:30:00Z' },
+        { id: 2, title: 'B', assignedTo: null, priority: 'low', status: 'in_progress', createdAt: '2025-11-18T10:31:00Z' },
+      ],
+    });
+    b.sim.send({ type: 'projects_update', data: [{ id: 'p', name: 'N', responsible: 'R', status: 'in_progress', completed: '45', inProgress: 12, pending: 8, progress: '82.50', dueDate: '2025-12-15' }] });
+    await until('tickets', () => b.of('dashboard.snapshot').some((x) => x.view === 'tickets' && x.tickets.length === 2));
+    await until('projects', () => b.of('dashboard.snapshot').some((x) => x.view === 'projects' && x.projects.length === 1));
+    const st = await b.state();
+    expect(st.tickets!.countersComputed).toBe(true);
+    expect(st.tickets!.counters).toEqual({ critical: 1, high: 0, medium: 0, low: 0, total: 2 });
+    expect(st.tickets!.tickets.map((t) => [t.id, t.priority, t.assignedTo])).toEqual([['1', 'critical', 'João'], ['2', 'low', '']]);
+    expect(st.projects!.projects[0]).toMatchObject({ completed: 45, progress: 82.5 });
+    expect(st.health.malformed + st.health.unknown + st.health.invalidItems).toBe(0);
+  });
+
+  it('counts and shows bad input (missing required fields, unknown types, not JSON, upstream error) and stays connected', async () => {
+    const b = await boot();
+    await b.open();
+    await until('first', () => b.of('dashboard.snapshot').length >= 3);
+    const before = b.link().errors;
+    // One ticket lacks assignedTo, one has an unknown priority: both left out, the rest kept.
+    b.sim.send({
+      type: 'tickets_update',
+      data: [
+        { id: '1', title: 'ok', assignedTo: 'Ana', priority: 'high', status: 'open', createdAt: '2025-11-18T10:30:00Z' },
+        { id: '2', title: 'no assignee', priority: 'high', status: 'open', createdAt: '2025-11-18T10:30:00Z' },
+        { id: '3', title: 'bad priority', assignedTo: 'Ana', priority: 'urgentíssimo', status: 'open', createdAt: '2025-11-18T10:30:00Z' },
+      ],
+      counters: { critical: 0, high: 1, medium: 0, low: 0, total: 1 },
+    });
+    b.sim.send({ type: 'projects_update', data: 'not a list' });
+    b.sim.send({ type: 'dashboard_update', kpis: { openTickets: 1 }, technicians: [], analysts: [], recentActivity: [] });
+    b.sim.send({ type: 'weather_update', data: {} });
+    b.sim.sendRaw('{not json');
+    b.sim.send({ type: 'error', message: 'Erro ao decodificar JSON' });
+    b.sim.send({ type: 'new_ticket_alert', data: { id: '9' } });
+    const h = await until('all counted', () => {
+      const last = b.of('dashboard.health').at(-1);
+      return last && last.unknown === 1 && last.malformed === 4 && last.invalidItems === 2 && last.upstreamErrors === 1 ? last : null;
+    });
+    expect(h.lastProblem?.message).toContain('new_ticket_alert');
+    const st = await b.state();
+    expect(st.tickets!.tickets.map((t) => t.id)).toEqual(['1']);
+    expect(st.tickets!.invalidItems).toBe(2);
+    // The earlier good projects and dashboard snapshots are kept (the bad updates are rejected whole).
+    expect(st.projects!.projects.length).toBe(8);
+    expect(st.dashboard!.kpis.resolutionRate).toBeGreaterThan(0);
+    expect(b.core.ctx.links.get('dashboard')!.status().errors).toBeGreaterThanOrEqual(before + 7);
+    const errors = b.core.ctx.journal.recent({ limit: 100, upstream: 'dashboard' }).filter((e) => e.level === 'error');
+    expect(errors.map((e) => e.type)).toEqual(expect.arrayContaining(['invalid.unknown', 'invalid.malformed', 'invalid.invalidItems', 'error']));
+    expect(errors.find((e) => e.type === 'error')!.summary).toContain('Erro ao decodificar JSON');
+    expect(b.core.ctx.links.get('dashboard')!.currentState).toBe('open');
+  });
+
+  it('raises alerts with the upstream severity and view, resolving soundUrl in main with a bundled fallback', async () => {
+    const b = await boot();
+    await b.open();
+    b.sim.alert('new_ticket_alert', { id: '124', title: 'Impressora Rede - Sem Conectividade', severity: 'high' });
+    b.sim.alert('project_update_alert', { id: 'proj-001', title: 'Migração para Cloud', severity: 'medium', soundUrl: b.sim.sounds.notAudio });
+    b.sim.alert('critical_alert', { id: 'critical-001', title: 'Servidor Principal Offline', soundUrl: '/static/sounds/critical.wav' });
+    b.sim.alert('critical_alert', { id: 'critical-002', title: 'Sem som', soundUrl: 'http://127.0.0.1:1/x.mp3' });
+    const withSound = (key: string) => () => b.of('alerts.changed').find((a) => a.key === key && a.sound) as Alert | undefined;
+    const ticket = await until('ticket alert sound', withSound('dashboard:new_ticket_alert:124'));
+    expect(ticket).toMatchObject({ source: 'dashboard', severity: 'high', view: '/wallboard/tickets', ids: { ticket: '124' }, title: 'Impressora Rede - Sem Conectividade' });
+    expect(ticket.sound).toMatchObject({ bundled: false, src: expect.stringMatching(/^media\/sounds\/[0-9a-f]+\.wav$/) });
+    expect(existsSync(join(b.dataDir, ticket.sound!.src))).toBe(true);
+
+    const project = await until('project alert sound', withSound('dashboard:project_update_alert:proj-001'));
+    expect(project).toMatchObject({ severity: 'medium', view: '/wallboard/projects', ids: { project: 'proj-001' } });
+    expect(project.sound).toMatchObject({ bundled: true, src: 'resources/sounds/medium.wav', reason: expect.stringContaining('not audio') });
+
+    const critical = await until('critical alert sound', withSound('dashboard:critical_alert:critical-001'));
+    expect(critical).toMatchObject({ severity: 'critical', view: '/wallboard', soundUrl: `${b.sim.url}/static/sounds/critical.wav` });
+    expect(critical.sound!.bundled).toBe(false);
+
+    const unreachable = await until('unreachable', withSound('dashboard:critical_alert:critical-002'));
+    expect(unreachable.sound).toMatchObject({ bundled: true, src: 'resources/sounds/critical.wav', reason: expect.stringContaining('unreachable') });
+    expect(b.core.ctx.journal.recent({ limit: 200, type: 'alert.sound-fallback' }).length).toBe(2);
+
+    // The same alert again is one alert with a count, not a second one.
+    b.sim.alert('new_ticket_alert', { id: '124', title: 'Impressora Rede - Sem Conectividade', severity: 'high' });
+    await until('repeat', () => b.of('alerts.changed').some((a) => a.key === 'dashboard:new_ticket_alert:124' && a.count === 2));
+    const list = await b.call<Alert[]>('alerts.list', {});
+    expect(list.filter((a) => a.key === 'dashboard:new_ticket_alert:124').length).toBe(1);
+  });
+
+  it('publishes a received remote_switch and sends remote_switch / request_data on command', async () => {
+    const b = await boot();
+    await b.open();
+    await until('first', () => b.sim.received.length >= 4);
+    b.sim.send({ type: 'remote_switch', target: 'tickets', timestamp: '2025-11-18T10:35:00Z' });
+    const sw = await until('switch', () => b.of('dashboard.remoteSwitch')[0]);
+    expect(sw).toMatchObject({ target: 'tickets', source: 'upstream' });
+    expect((await b.state()).lastSwitch?.target).toBe('tickets');
+
+    await b.call('dashboard.remoteSwitch', { target: 'projects' });
+    await b.call('dashboard.requestData', { view: 'projects' });
+    await until('sent', () => b.sim.received.length >= 6);
+    expect(b.sim.received.slice(4)).toEqual([
+      expect.objectContaining({ type: 'remote_switch', target: 'projects' }),
+      expect.objectContaining({ type: 'request_data', view: 'projects' }),
+    ]);
+
+    await b.call('dashboard.simulate', { message: { type: 'remote_switch', target: 'dashboard' } });
+    expect(b.of('dashboard.remoteSwitch').at(-1)!.target).toBe('dashboard');
+
+    await b.call('connections.disconnect', { id: 'dashboard' });
+    await expect(b.call('dashboard.remoteSwitch', { target: 'tickets' })).rejects.toMatchObject({ code: 'unavailable' });
+  });
+
+  it('boots offline from the persisted snapshots and tells their receive time', async () => {
+    const first = await boot();
+    await first.open();
+    await until('snapshots', () => first.of('dashboard.snapshot').length >= 3);
+    const before = await first.state();
+    await first.core.close();
+    cores = cores.filter((c) => c !== first.core);
+    await first.sim.stop();
+
+    const offline = await boot({ url: 'ws://127.0.0.1:1/ws/dashboard_control/', dataDir: first.dataDir });
+    const st = await offline.state();
+    expect(offline.core.ctx.links.get('dashboard')!.currentState).not.toBe('open');
+    expect(st.tickets!.tickets.length).toBe(before.tickets!.tickets.length);
+    expect(st.tickets!.receivedAt).toBe(before.tickets!.receivedAt);
+    expect(st.projects!.projects[0]!.name).toBe(before.projects!.projects[0]!.name);
+    expect(st.dashboard!.kpis).toEqual(before.dashboard!.kpis);
+  });
+});
