@@ -118,7 +118,7 @@ function makeProject(r: Random, i: number, now: number): DashboardProject {
   const completed = r.int(5, 60);
   const inProgress = r.int(0, 15);
   const pending = r.int(0, 20);
-  const overdue = r.chance(0.25); // some overdue so the wallboard's red state is exercised
+  const overdue = i % 4 === 1; // every fourth project overdue, so the wallboard's red state always shows
   return {
     id: `proj-${pad3(i + 1)}`,
     name: PROJECTS[i % PROJECTS.length]!,

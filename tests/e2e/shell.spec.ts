@@ -40,10 +40,17 @@ test.describe('console shell (demo mode)', () => {
     await expect(entries.first()).toBeVisible({ timeout: 20_000 });
     await page.getByTestId('filter-upstream').selectOption('rpaLogs');
     await expect(entries.first()).toContainText(/RPA|rpa/i);
-    await entries.first().click();
-    await expect(page.getByTestId('entry-details')).toBeVisible();
     await page.getByTestId('pause').click();
     await expect(page.getByTestId('pause')).toContainText(/Paused|Pausado/);
+    await entries.filter({ hasText: 'job:' }).first().click();
+    const details = page.getByTestId('entry-details');
+    await expect(details).toBeVisible();
+    const idChip = details.locator('button.chip').first();
+    const [, id] = (await idChip.innerText()).split(': ');
+    await idChip.click();
+    await expect(page.getByTestId('filter-id')).toHaveValue(id!);
+    await expect(entries.first()).toContainText(id!);
+    for (const text of await entries.allInnerTexts()) expect(text).toContain(id!);
   });
 
   test('a malformed command gets a typed error and the host keeps running', async ({ page, host }) => {
