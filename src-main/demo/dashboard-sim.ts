@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listen as listenOn, portOf } from '../core/http-listen';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { createRandom, type Random } from './random';
 import type { Simulator, SimulatorOptions } from './types';
@@ -246,28 +246,17 @@ export async function startDashboardSimulator(opts: DashboardSimulatorOptions = 
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
-  const listen = (port: number) =>
-    new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+  const listen = (port: number) => listenOn(server, port, host);
   // terminate(), not close(): a blip or restart must look like a dead socket (1006), not a goodbye.
   const dropClients = () => {
     for (const ws of wss.clients) ws.terminate();
   };
-  const close = () =>
-    new Promise<void>((resolve) => {
-      dropClients();
-      if (!server.listening) return resolve();
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-  await listen(opts.port ?? 0);
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const close = () => {
+    dropClients();
+    return closeServer(server);
+  };
+  const url = await listen(opts.port ?? 0);
+  const port = portOf(server);
   const soundUrls = {
     notification: `${url}${SOUND_PATH}/notification.wav`,
     critical: `${url}${SOUND_PATH}/critical.wav`,

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen as listenOn, portOf } from '../core/http-listen';
 import { Server as IOServer, type Socket } from 'socket.io';
 import {
   configEventOf, connectionUpdate, DEFAULT_EVOLUTION_INSTANCES, evolutionDateTime, makeInstance, makeWebsocketConfig,
@@ -235,20 +235,15 @@ export async function startEvolutionSimulator(opts: EvolutionSimulatorOptions = 
       conn.on('close', () => connections.delete(conn));
     });
   };
-  const listen = (port: number) =>
-    new Promise<void>((resolve, reject) => {
-      server = createServer((req, res) => {
-        onRequest(req, res).catch(() => {
-          if (!res.headersSent) fail(res, 500, 'Internal Server Error', 'Internal Server Error');
-        });
-      });
-      createIo();
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
+  const listen = (port: number) => {
+    server = createServer((req, res) => {
+      onRequest(req, res).catch(() => {
+        if (!res.headersSent) fail(res, 500, 'Internal Server Error', 'Internal Server Error');
       });
     });
+    createIo();
+    return listenOn(server, port, host);
+  };
   const dropClients = () => {
     for (const conn of [...connections]) conn.close();
   };
@@ -261,9 +256,8 @@ export async function startEvolutionSimulator(opts: EvolutionSimulatorOptions = 
     await closing;
   };
 
-  await listen(opts.port ?? 0);
-  const port = (server.address() as AddressInfo).port;
-  baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  baseUrl = await listen(opts.port ?? 0);
+  const port = portOf(server);
   boot();
 
   const info = (i: SimInstance): EvolutionInstanceInfo => ({

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listen as listenOn, portOf } from '../core/http-listen';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
@@ -301,30 +301,21 @@ export async function startKeywordHubSimulator(opts: KeywordHubSimulatorOptions 
   };
 
   let server!: Server;
-  const listen = (port: number) =>
-    new Promise<void>((resolve, reject) => {
-      server = createServer(onRequest);
-      server.on('upgrade', onUpgrade);
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+  const listen = (port: number) => {
+    server = createServer(onRequest);
+    server.on('upgrade', onUpgrade);
+    return listenOn(server, port, host);
+  };
   const dropClients = () => {
     for (const c of clients) c.ws.terminate();
   };
-  const close = () =>
-    new Promise<void>((resolve) => {
-      dropClients();
-      if (!server.listening) return resolve();
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+  const close = () => {
+    dropClients();
+    return closeServer(server);
+  };
 
-  await listen(opts.port ?? 0);
-  const port = (server.address() as AddressInfo).port;
-  baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  baseUrl = await listen(opts.port ?? 0);
+  const port = portOf(server);
 
   // Autoplay: alerts/notices now and then, plus "another operator's" executions when idle.
   let autoTimer: NodeJS.Timeout | null = null;

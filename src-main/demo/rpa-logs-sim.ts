@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listen as listenOn, portOf } from '../core/http-listen';
 import { createRandom, type Random } from './random';
 import type { Simulator, SimulatorOptions } from './types';
 
@@ -271,29 +271,18 @@ export async function startRpaLogSimulator(opts: RpaLogSimulatorOptions = {}): P
   };
 
   const server: Server = createServer(handle);
-  const listen = (port: number) =>
-    new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+  const listen = (port: number) => listenOn(server, port, host);
   const dropClients = () => {
     for (const client of clients) client.res.destroy();
     clients.clear();
   };
-  const close = () =>
-    new Promise<void>((resolve) => {
-      dropClients();
-      if (!server.listening) return resolve();
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+  const close = () => {
+    dropClients();
+    return closeServer(server);
+  };
 
-  await listen(opts.port ?? 0);
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = await listen(opts.port ?? 0);
+  const port = portOf(server);
 
   // One heartbeat for all streams: keeps proxies from idling the connection out.
   const heartbeat = setInterval(() => {

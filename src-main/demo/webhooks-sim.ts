@@ -13,7 +13,8 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { listen as listenOn, portOf } from '../core/http-listen';
 import { Webhook } from 'standardwebhooks';
 import { verifyInbound, type SignatureScheme, type VerifyFailure } from '../integrations/signing';
 import { createRandom, type Random } from './random';
@@ -131,14 +132,7 @@ export async function startWebhookSink(opts: WebhookSinkOptions = {}): Promise<W
     socket.on('close', () => sockets.delete(socket));
   });
 
-  const listen = (port: number) =>
-    new Promise<number>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve((server.address() as AddressInfo).port);
-      });
-    });
+  const listen = (port: number) => listenOn(server, port, host);
 
   const dropClients = () => {
     for (const timer of delays) clearTimeout(timer);
@@ -153,8 +147,8 @@ export async function startWebhookSink(opts: WebhookSinkOptions = {}): Promise<W
       server.close(() => resolve());
     });
 
-  const port = await listen(opts.port ?? 0);
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = await listen(opts.port ?? 0);
+  const port = portOf(server);
 
   return {
     name: 'webhook-sink',

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { listen, portOf } from '../core/http-listen';
 import type { StatementSync } from 'node:sqlite';
 import { z } from 'zod';
 import type { InboundEvent, InboundSource, IntegrationSettings } from '../contract/integrations';
@@ -94,21 +95,13 @@ export class InboundReceiver {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, bind, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    this.url = await listen(server, port, bind);
     this.server = server;
-    const address = server.address() as AddressInfo;
-    this.url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
     return this.url;
   }
 
   get port(): number | null {
-    return this.server ? (this.server.address() as AddressInfo).port : null;
+    return this.server ? portOf(this.server) : null;
   }
 
   stop(): Promise<void> {

@@ -1,6 +1,6 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../core/http-listen';
 import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ClientMessage, channels, isChannelName, type ChannelName, type HostMessage } from '../contract';
@@ -69,17 +69,9 @@ export async function startWebHost(core: Core, options: WebHostOptions): Promise
     wss.handleUpgrade(req, socket, head, (ws) => openSession(core, ws, remoteOk));
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const base = await listen(server, options.port, options.host);
   return {
-    url: `http://${shownHost}:${address.port}/`,
+    url: `${base}/`,
     server,
     async close() {
       for (const client of wss.clients) client.terminate();

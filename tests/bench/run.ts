@@ -7,6 +7,15 @@ import { benchContext, closeBench, type BenchRow, type BenchSuite } from './harn
  * Prints one table comparing the console's path with a bare client on the same feed in the
  * same run, and writes test-results/bench.json.
  */
+const SUITE_LIMIT_MS = 5 * 60_000;
+
+/** A suite that hangs becomes a failed row instead of stalling the whole bench. */
+function withTimeout<T>(work: Promise<T>, ms: number, name: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${name}: no result after ${ms / 1000} s`)), ms)));
+  return Promise.race([work, limit]).finally(() => clearTimeout(timer));
+}
+
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(',');
   const dir = join(import.meta.dirname, 'suites');
@@ -18,7 +27,7 @@ async function main(): Promise<void> {
     if (only && !only.some((o) => suite.name.includes(o))) continue;
     process.stderr.write(`bench: ${suite.name}…\n`);
     try {
-      rows.push(...(await suite.run(ctx)));
+      rows.push(...(await withTimeout(suite.run(ctx), SUITE_LIMIT_MS, suite.name)));
     } catch (error) {
       rows.push({ bench: suite.name, metric: 'failed', console: NaN, bare: null, unit: '', target: '', met: false, note: String(error) });
     }
