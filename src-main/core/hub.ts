@@ -5,7 +5,10 @@ type Listener<C extends ChannelName> = (data: ChannelData<C>) => void;
 export interface OutletOptions {
   /** Channels this outlet forwards; `*` for all. */
   channels: readonly ChannelName[] | '*';
-  /** Flush period: events published within it cross the bridge as one batch. */
+  /**
+   * Flush period: at most one batch per period. The first event after a quiet period goes out
+   * at once (a wallboard snapshot or an alert should not wait); a busy stream is batched.
+   */
   flushMs?: number;
   send(batch: EventBatch): void;
   /** False while the transport is congested; lossless events wait, bounded ones are trimmed. */
@@ -71,6 +74,7 @@ export class Outlet {
   private readonly drops = new Map<ChannelName, number>();
   private wanted: ReadonlySet<ChannelName> | '*';
   private timer: NodeJS.Timeout | null = null;
+  private lastFlush = -Infinity;
   private closed = false;
 
   constructor(
@@ -92,7 +96,11 @@ export class Outlet {
     queue.push(data);
     const policy = channels[ch].policy;
     if (policy.kind === 'bounded' && queue.length > policy.capacity * 2) this.trim(ch, queue, policy.capacity);
-    this.timer ??= setTimeout(() => this.flush(), this.options.flushMs ?? 25);
+    this.timer ??= setTimeout(() => this.flush(), Math.max(0, this.lastFlush + this.period - performance.now()));
+  }
+
+  private get period(): number {
+    return this.options.flushMs ?? 25;
   }
 
   /** Send what is pending now (also called by the timer). */
@@ -104,7 +112,7 @@ export class Outlet {
         const policy = channels[ch].policy;
         if (policy.kind === 'bounded') this.trim(ch, queue, policy.capacity);
       }
-      this.timer = setTimeout(() => this.flush(), this.options.flushMs ?? 25);
+      this.timer = setTimeout(() => this.flush(), this.period);
       return;
     }
     const events: EventBatch['events'] = [];
@@ -114,6 +122,7 @@ export class Outlet {
       for (const data of queue) events.push({ ch, data });
     }
     this.pending.clear();
+    this.lastFlush = performance.now();
     const batch: EventBatch = { events };
     if (this.drops.size > 0) {
       batch.drops = Object.fromEntries(this.drops);

@@ -36,6 +36,21 @@ describe('Hub', () => {
     expect(batches[0]!.events.map((e) => (e.data as UpstreamStatus).events)).toEqual([1, 2]);
   });
 
+  it('sends the first event after a quiet period at once, then at most one batch per window', async () => {
+    const hub = new Hub();
+    const batches: EventBatch[] = [];
+    hub.openOutlet({ channels: ['connections.status'], flushMs: 100, send: (b) => batches.push(b) });
+    hub.publish('connections.status', status(1));
+    await vi.advanceTimersByTimeAsync(1);
+    expect(batches).toHaveLength(1);
+    hub.publish('connections.status', status(2));
+    hub.publish('connections.status', status(3));
+    await vi.advanceTimersByTimeAsync(50);
+    expect(batches).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(batches.map((b) => b.events.length)).toEqual([1, 2]);
+  });
+
   it('bounded channels keep the newest events and count the drops; lossless never drops', async () => {
     const hub = new Hub();
     const batches: EventBatch[] = [];
