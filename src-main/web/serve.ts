@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -58,9 +59,10 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const root = appRoot(import.meta.url);
   let cipher;
   try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     cipher = new KeyFileCipher(join(dataDir, 'secret.key'));
   } catch (error) {
-    fail(`cannot prepare the key file in ${dataDir}: ${(error as Error).message}`);
+    fail(`cannot prepare the data folder ${dataDir}: ${(error as Error).message}`);
   }
   const core = await createCore({
     host: 'web',

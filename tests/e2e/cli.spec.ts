@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -48,4 +48,20 @@ test.describe('npm run serve: bad input stops start-up with one clear message', 
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('refusing to listen on 0.0.0.0 without a bridge access token');
   });
+});
+
+test('a data folder that does not exist yet is created, readable by its owner only', async () => {
+  const dataDir = join(mkdtempSync(join(tmpdir(), 'ops-cli-')), 'new', 'console');
+  const child = spawn(process.execPath, [serve, '--data-dir', dataDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const ready = await new Promise<string>((done, fail) => {
+      let out = '';
+      child.stdout.on('data', (d) => (out += String(d)) && /^ready /m.test(out) && done(out));
+      child.on('exit', (code) => fail(new Error(`exited ${code}: ${out}`)));
+    });
+    expect(ready).toMatch(/^ready http:\/\/127\.0\.0\.1:\d+\//m);
+    expect(statSync(dataDir).mode & 0o077).toBe(0);
+  } finally {
+    child.kill();
+  }
 });
