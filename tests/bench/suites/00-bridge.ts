@@ -42,41 +42,53 @@ interface Received {
   ms: number;
   received: number;
   drops: number;
-  latencies: number[];
 }
 
-/** In the page: count events (batched console frames or one-per-message bare frames) until all n are accounted for. */
-function receive(page: Page, url: string, n: number, bridge: boolean): Promise<Received> {
+/** Console side: the real renderer (bridge client → inspector store → virtual timeline) until the last event is on screen. */
+async function consoleReceive(page: Page, n: number, publish: () => Promise<void>): Promise<Received> {
+  const t0 = performance.now();
+  await publish();
+  await page.waitForFunction((last) => [...document.querySelectorAll('[data-testid=timeline-entry]')].some((e) => e.textContent?.includes(`linha ${last}`)), n, { polling: 'raf', timeout: 120_000 });
+  const ms = performance.now() - t0;
+  const banner = (await page.getByTestId('drops').count()) ? await page.getByTestId('drops').innerText() : '';
+  const drops = Number(/\d[\d,.]*/.exec(banner)?.[0]?.replace(/[,.]/g, '') ?? 0);
+  return { ms, received: n - drops, drops };
+}
+
+/** Bare side: a page with a plain WebSocket, one message per event, counting them. */
+function bareReceive(page: Page, url: string, n: number): Promise<Received> {
   return page.evaluate(
-    ([wsUrl, expected, isBridge]) =>
+    ([wsUrl, expected]) =>
       new Promise<Received>((done) => {
         const ws = new WebSocket(wsUrl);
-        const latencies: number[] = [];
         let received = 0;
-        let drops = 0;
         let start = 0;
-        // No named inner functions: tsx would wrap them in a helper the page does not have.
         ws.onmessage = (m) => {
-          const msg = JSON.parse(String(m.data));
+          JSON.parse(String(m.data));
           start ||= performance.now();
-          if (isBridge && msg.t === 'hello') return ws.send(JSON.stringify({ t: 'sub', channels: ['inspector.entries'] }));
-          const events: Array<{ seq: number; at: number }> = !isBridge ? [msg] : msg.t === 'batch' ? msg.events.map((e: { data: unknown }) => e.data) : [];
-          for (const e of events) {
-            received++;
-            if (e.seq % 50 === 0) latencies.push(Date.now() - e.at);
-          }
-          if (isBridge) for (const v of Object.values(msg.drops ?? {})) drops += v as number;
-          if (received + drops >= expected) done({ ms: performance.now() - start, received, drops, latencies });
+          if (++received >= expected) done({ ms: performance.now() - start, received, drops: 0 });
         };
       }),
-    [url, n, bridge] as const,
+    [url, n] as const,
   );
 }
 
+/** Publish → on screen (console) / in the page (bare), one event at a time on a quiet feed. */
+async function latencies(count: number, publishAndWait: (seq: number) => Promise<void>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    await publishAndWait(10_000_000 + i);
+    out.push(performance.now() - t0);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return out;
+}
+
 /**
- * Bridge delivery: journal entries from the hub to a page in Chromium through the web host's
- * bridge (batched, bounded), against the same paced feed over a bare WebSocket (one message per
- * event, no policy). Rate, loss and publish→page latency for both.
+ * Bridge delivery: journal entries from the hub to the renderer's inspector timeline in Chromium
+ * through the web host's bridge (batched, bounded), against the same paced feed over a bare
+ * WebSocket (one message per event, no policy). Rate, loss and publish → screen latency.
  */
 const suite: BenchSuite = {
   name: 'bridge',
@@ -85,13 +97,17 @@ const suite: BenchSuite = {
     const dataDir = mkdtempSync(join(tmpdir(), 'ops-bench-'));
     const core = await createCore({ host: 'web', version: 'bench', dataDir, cipher: new KeyFileCipher(join(dataDir, 'k')), demo: false, modules: [] });
     const host = await startWebHost(core, { host: '127.0.0.1', port: 0, rendererDir: join(root, process.env.OPS_OUT_DIR ?? 'out', 'renderer'), resourcesDir: join(root, 'resources') });
-    const page = await (await ctx.browser()).newPage();
+    const page = await (await ctx.browser()).newPage({ viewport: { width: 1440, height: 900 } });
 
-    await page.goto(`${host.url}api/health`);
-    const consoleDone = receive(page, `${host.url.replace(/^http/, 'ws')}bridge`, n, true);
-    await new Promise((r) => setTimeout(r, 300));
-    await feed(n, (e) => core.hub.publish('inspector.entries', e));
-    const c = await consoleDone;
+    await page.goto(`${host.url}#/inspector`);
+    await page.getByTestId('timeline').waitFor();
+    await new Promise((r) => setTimeout(r, 500));
+    const c = await consoleReceive(page, n, () => feed(n, (e) => core.hub.publish('inspector.entries', e)));
+    const shownSeq = (seq: number) => page.waitForFunction((s) => [...document.querySelectorAll('[data-testid=timeline-entry]')].some((e) => e.textContent?.includes(`linha ${s}`)), seq, { polling: 'raf' });
+    const consoleLatency = await latencies(40, async (seq) => {
+      core.hub.publish('inspector.entries', entry(seq));
+      await shownSeq(seq);
+    });
 
     // The bare server serves its own page: the host's CSP rightly forbids sockets to other
     // ports, and Chromium blocks about:blank → loopback sockets.
@@ -101,10 +117,23 @@ const suite: BenchSuite = {
     const port = (server.address() as AddressInfo).port;
     await page.goto(`http://127.0.0.1:${port}/`);
     const connected = new Promise<import('ws').WebSocket>((r) => wss.once('connection', r));
-    const bareDone = receive(page, `ws://127.0.0.1:${port}/`, n, false);
+    const bareDone = bareReceive(page, `ws://127.0.0.1:${port}/`, n);
     const socket = await connected;
+    const t1 = performance.now();
     await feed(n, (e) => socket.send(JSON.stringify(e)));
     const b = await bareDone;
+    b.ms = performance.now() - t1;
+    await page.evaluate(() => {
+      const w = window as unknown as { seen: number };
+      w.seen = 0;
+      const ws = new WebSocket(location.href.replace(/^http/, 'ws'));
+      ws.onmessage = (m) => (w.seen = JSON.parse(String(m.data)).seq);
+    });
+    const second = await new Promise<import('ws').WebSocket>((r) => wss.once('connection', r));
+    const bareLatency = await latencies(40, async (seq) => {
+      second.send(JSON.stringify(entry(seq)));
+      await page.waitForFunction((s) => (window as unknown as { seen: number }).seen === s, seq, { polling: 'raf' });
+    });
 
     await page.close();
     wss.close();
@@ -112,18 +141,18 @@ const suite: BenchSuite = {
     await host.close();
     await core.close();
     const rate = (r: Received) => (r.received / r.ms) * 1000;
-    const p95 = (r: Received) => percentile(r.latencies, 95);
+    const p95c = percentile(consoleLatency, 95);
     const rows: BenchRow[] = [
-      ratioRow('bridge', 'hub → page delivered ev/s', rate(c), rate(b), 'ev/s', 0.8, `${n} events offered at ${OFFERED_PER_SEC}/s; ${c.drops} dropped (counted)`),
+      ratioRow('bridge', 'hub → renderer timeline, delivered ev/s', rate(c), rate(b), 'ev/s', 0.8, `${n} events offered at ${OFFERED_PER_SEC}/s; console = the real inspector view; ${c.drops} dropped (counted, shown)`),
       {
         bench: 'bridge',
-        metric: 'publish → page p95 latency',
-        console: Math.round(p95(c)),
-        bare: Math.round(p95(b)),
+        metric: 'publish → on screen p95 latency (quiet feed)',
+        console: Math.round(p95c),
+        bare: Math.round(percentile(bareLatency, 95)),
         unit: 'ms',
         target: '≤ 100 ms',
-        met: p95(c) <= 100,
-        note: 'batching adds ≤ one 25 ms flush window',
+        met: p95c <= 100,
+        note: '40 single events; bare = message handler ran, not painted',
       },
     ];
     return rows;
