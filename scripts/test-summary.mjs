@@ -10,10 +10,15 @@ if (existsSync('test-results/unit.json')) {
   failed += unit.numFailedTests;
   skipped += unit.numPendingTests + (unit.numTodoTests ?? 0);
 }
-if (existsSync('test-results/e2e.json')) {
-  const stats = JSON.parse(readFileSync('test-results/e2e.json', 'utf8')).stats;
+// Playwright reports: the web-host suite, and the Electron suite where a binary exists.
+for (const file of ['test-results/e2e.json', 'test-results/electron-e2e.json']) {
+  if (!existsSync(file)) continue;
+  const stats = JSON.parse(readFileSync(file, 'utf8')).stats;
   passed += stats.expected + (stats.flaky ?? 0);
   failed += stats.unexpected;
   skipped += stats.skipped;
 }
-console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped (Electron suite: see its line above)`);
+let electronSkipped = 0;
+if (existsSync('test-results/electron.json')) electronSkipped = JSON.parse(readFileSync('test-results/electron.json', 'utf8')).skipped;
+skipped += electronSkipped;
+console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped ${electronSkipped ? `(${electronSkipped} Electron tests skipped: no Electron binary here)` : ''}`);

@@ -31,3 +31,23 @@ test('the desktop app opens a locked-down window that shows live demo data', asy
   expect(app.windows()).toHaveLength(1);
   await app.close();
 });
+
+test('kiosk mode: a full-screen kiosk window per display, cursor hidden, screen kept awake', async () => {
+  const app = await electron.launch({
+    executablePath: process.env.OPS_ELECTRON_BINARY!,
+    args: [join(root, 'out/main/index.js'), '--kiosk', `--user-data-dir=${mkdtempSync(join(tmpdir(), 'ops-electron-'))}`],
+  });
+  const page = await app.firstWindow();
+  await expect(page).toHaveURL(/#\/kiosk/, { timeout: 30_000 });
+  const state = await app.evaluate(({ BrowserWindow, screen }) => ({
+    displays: screen.getAllDisplays().length,
+    windows: BrowserWindow.getAllWindows().map((w) => ({ kiosk: w.isKiosk(), url: w.webContents.getURL() })),
+  }));
+  expect(state.windows).toHaveLength(state.displays);
+  for (const w of state.windows) {
+    expect(w.kiosk).toBe(true);
+    expect(w.url).toMatch(/kiosk\?display=\d/);
+  }
+  await expect.poll(() => page.evaluate(() => getComputedStyle(document.body).cursor)).toBe('none');
+  await app.close();
+});

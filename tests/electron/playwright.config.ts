@@ -5,6 +5,6 @@ export default defineConfig({
   testMatch: '**/*.spec.ts',
   timeout: 60_000,
   workers: 1,
-  reporter: [['list']],
+  reporter: [['list'], ['json', { outputFile: '../../test-results/electron-e2e.json' }]],
   outputDir: '../../test-results/electron',
 });
