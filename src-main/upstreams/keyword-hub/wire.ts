@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import type { ExecAction, StartInput } from '../../contract/keyword-hub';
 
-/** Seed 001's server → client events, as validated at the edge. Unknown fields are tolerated. */
+/** Seed 001's wire format: server → client events as validated at the edge (unknown fields are tolerated), then the client → server side. */
 
 // No transforms on the hot path (they cost more than the checks): ids are normalised with String() by the connector.
 export const RequestId = z.union([z.string(), z.number()]).nullish();
@@ -85,3 +87,27 @@ export type ServerEvent = keyof typeof serverEvents;
 export const isServerEvent = (name: string): name is ServerEvent => Object.hasOwn(serverEvents, name);
 
 export const Envelope = z.object({ event: z.string().min(1).max(200), data: z.unknown(), timestamp: z.string().optional() });
+
+// ---- client → server ------------------------------------------------------------------------
+
+export const CLIENT_EVENT: Record<ExecAction, string> = { pausar: 'EXECUCAO_PAUSAR', resumir: 'EXECUCAO_RESUMIR', cancelar: 'EXECUCAO_CANCELAR' };
+/** The operator action a client event carries (null for EXECUCAO_INICIAR and the rest). */
+export const actionOfEvent = (event: string): ExecAction | null => (Object.entries(CLIENT_EVENT).find(([, ev]) => ev === event)?.[0] ?? null) as ExecAction | null;
+
+let counter = 0;
+/** A per-console sequence number (base 36), shared by request and notification ids. */
+export const nextSeq = (): string => (++counter).toString(36);
+export const newRequestId = (): string => `req_${Date.now().toString(36)}_${nextSeq()}_${randomBytes(3).toString('hex')}`;
+
+/** Every client event travels as `{event, data, timestamp}`. */
+export const frameOf = (event: string, data: Record<string, unknown>, at: number): string => JSON.stringify({ event, data, timestamp: new Date(at).toISOString() });
+
+export const wireStart = (s: StartInput): Record<string, unknown> => ({
+  blog_url: s.blogUrl,
+  ...(s.categoriaId !== undefined ? { categoria_id: s.categoriaId } : {}),
+  configuracoes: { max_keywords: s.maxKeywords, profundidade: s.depth, timeout: s.timeout },
+});
+export const startFromWire = (d: Record<string, unknown>): StartInput => {
+  const c = (d.configuracoes ?? {}) as Record<string, number>;
+  return { blogUrl: String(d.blog_url), ...(typeof d.categoria_id === 'number' ? { categoriaId: d.categoria_id } : {}), maxKeywords: c.max_keywords ?? 100, depth: c.profundidade ?? 3, timeout: c.timeout ?? 30 };
+};

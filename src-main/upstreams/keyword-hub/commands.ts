@@ -1,0 +1,99 @@
+import type { ExecAction, ExecutionsState, StartInput } from '../../contract/keyword-hub';
+import { CommandError } from '../../core/commands';
+import type { HubParts } from './parts';
+import { checkAction } from './state-machine';
+import { CLIENT_EVENT, wireStart } from './wire';
+
+export type HubCommandsDeps = Pick<HubParts, 'ctx' | 'conn' | 'status' | 'store' | 'requests' | 'queue' | 'resync'> & { state(): ExecutionsState };
+
+/**
+ * The `executions.*` commands of the bridge: start and operator actions (checked against the
+ * state machine, queued while the link is reconnecting), re-sync, the offline queue, notification
+ * preferences and monitoring.
+ */
+export class HubCommands {
+  constructor(private readonly deps: HubCommandsDeps) {}
+
+  register(): void {
+    const { ctx, conn, status, store, queue, resync } = this.deps;
+    ctx.commands.handle('executions.state', () => this.deps.state());
+    ctx.commands.handle('executions.detail', ({ id }) => store.detail(id));
+    ctx.commands.handle('executions.start', (input) => this.start(input));
+    ctx.commands.handle('executions.control', ({ id, action }) => this.control(id, action));
+    ctx.commands.handle('executions.resync', async () => {
+      if (!conn.online()) throw new CommandError('unavailable', 'the keyword hub is not connected');
+      return { executions: await resync.run() };
+    });
+    ctx.commands.handle('executions.unqueue', ({ requestId }) => {
+      if (!queue.remove(requestId)) throw new CommandError('invalid-argument', `nothing queued with request_id ${requestId}`);
+      status.publish();
+      return { ok: true as const };
+    });
+    ctx.commands.handle('executions.configureNotifications', async (next) => {
+      store.setPrefs(next);
+      status.publish();
+      if (conn.online()) await this.sendPrefs();
+      return { ok: true as const };
+    });
+    ctx.commands.handle('executions.monitor', async (next) => {
+      store.setMonitor(next);
+      status.publish();
+      if (conn.online()) await this.sendMonitor();
+      return { ok: true as const };
+    });
+    ctx.commands.handle('executions.clearNotifications', () => {
+      store.clearNotifications();
+      return { ok: true as const };
+    });
+  }
+
+  /** Preferences and monitoring are settings, not queued: re-sent on every connect. */
+  sendPrefs() {
+    const { prefs } = this.deps.store;
+    return this.deps.requests.request('NOTIFICACAO_CONFIGURAR', { tipos: prefs.tipos, canal: prefs.canal });
+  }
+  sendMonitor() {
+    const { monitor } = this.deps.store;
+    return this.deps.requests.request('MONITORAMENTO_INICIAR', { metricas: monitor.metricas, intervalo: monitor.intervaloMs });
+  }
+
+  private async start(input: StartInput) {
+    const { conn, store, requests, queue } = this.deps;
+    const data = wireStart(input);
+    if (!conn.online()) {
+      queue.refuseUnlessReconnecting();
+      return queue.enqueue('EXECUCAO_INICIAR', data, null, `EXECUCAO_INICIAR ${input.blogUrl}`);
+    }
+    const reply = await requests.request('EXECUCAO_INICIAR', data, { start: input });
+    const id = String((reply.data as { execucao_id: string }).execucao_id);
+    const e = store.get(id);
+    if (e && !e.mine) {
+      Object.assign(e, { mine: true, blogUrl: input.blogUrl, categoriaId: input.categoriaId ?? null, config: { maxKeywords: input.maxKeywords, depth: input.depth, timeout: input.timeout } });
+      store.touch(e, true);
+    }
+    return { queued: false as const, executionId: id, status: e?.status ?? 'iniciada' };
+  }
+
+  /** Pause, resume or cancel: refused with `conflict` when the state machine does not allow it (never sent). */
+  private async control(id: string, action: ExecAction) {
+    const { ctx, conn, store, requests, queue } = this.deps;
+    const e = store.get(id);
+    if (!e) throw new CommandError('invalid-argument', `unknown execution ${id}`);
+    const check = checkAction(e.status, action);
+    if (!check.ok) throw new CommandError('conflict', check.reason);
+    if (e.pending) throw new CommandError('conflict', `execution ${id} is already waiting for an answer to ${e.pending}`);
+    const event = CLIENT_EVENT[action];
+    if (!conn.online()) {
+      queue.refuseUnlessReconnecting();
+      const already = queue.queuedFor(id);
+      if (already) throw new CommandError('conflict', `a command for ${id} is already queued (${already.summary})`);
+      return queue.enqueue(event, { execucao_id: id }, id, `${event} ${id}`);
+    }
+    e.pending = action;
+    e.refusal = null;
+    store.touch(e, true);
+    ctx.journal.record({ upstream: 'keywordHub', type: `${event}.sent`, level: 'info', ids: { execution: id }, summary: `${action} sent for ${id}`, raw: null });
+    await requests.request(event, { execucao_id: id }, { executionId: id, action });
+    return { queued: false as const, executionId: id, status: store.get(id)?.status ?? e.status };
+  }
+}

@@ -1,0 +1,167 @@
+import WebSocket from 'ws';
+import type { TestResult } from '../../contract';
+import type { Settings } from '../../contract/settings';
+import type { CoreContext } from '../../core/context';
+import { AuthError, type Link, type LinkSession } from '../lifecycle';
+import { openWebSocket } from '../ws-link';
+import type { HubParts } from './parts';
+import { frameOf, newRequestId } from './wire';
+
+/**
+ * The WebSocket link to the hub: the open socket and its session (shared with every part that
+ * sends or reports on it), the Link (Bearer token on the upgrade, 401/403 → auth-failed),
+ * SESSAO_PING for latency and dead-link detection, and the Settings "Test connection" probe.
+ */
+
+/** `upstreams.keywordHub` as in effect (demo URL filled in). */
+export type HubSettings = () => Settings['upstreams']['keywordHub'];
+
+/** The socket and session of the current connection; `link` is set by the composition root. */
+export class HubConnection {
+  ws: WebSocket | null = null;
+  session: LinkSession | null = null;
+  link!: Link;
+
+  online(): boolean {
+    return this.ws !== null && this.ws.readyState === WebSocket.OPEN;
+  }
+  /** Bad input: counted on the session, or on the link between connections. */
+  reportError(message: string): void {
+    if (this.session) this.session.error(message);
+    else this.link.noteError(message);
+  }
+}
+
+/** SESSAO_PING every `pingIntervalMs`; no SESSAO_PONG for 2.5 intervals → the link is dead. */
+export class Pinger {
+  private readonly pings = new Map<string, number>();
+  private lastPongAt = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly deps: Pick<HubParts, 'ctx' | 'now' | 'settings' | 'conn' | 'status'>) {}
+
+  start(s: LinkSession): void {
+    const { ctx, now, settings, conn, status } = this.deps;
+    this.stop();
+    const interval = settings().pingIntervalMs;
+    this.lastPongAt = Date.now();
+    this.timer = setInterval(() => {
+      if (!conn.online()) return;
+      // Rate limited: pings pause without counting as missing pongs.
+      if (status.rateLimited()) {
+        this.lastPongAt = Date.now();
+        return;
+      }
+      const silentFor = Date.now() - this.lastPongAt;
+      if (silentFor > interval * 2.5) {
+        ctx.journal.record({ upstream: 'keywordHub', type: 'dead-link', level: 'warn', ids: {}, summary: `no SESSAO_PONG for ${Math.round(silentFor / 1000)} s; reconnecting`, raw: null });
+        s.lost(`no SESSAO_PONG for ${Math.round(silentFor / 1000)} s`);
+        return;
+      }
+      const requestId = newRequestId();
+      this.pings.set(requestId, performance.now());
+      if (this.pings.size > 20) this.pings.delete(this.pings.keys().next().value!);
+      conn.ws?.send(frameOf('SESSAO_PING', { request_id: requestId }, now()));
+    }, interval);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.pings.clear();
+  }
+
+  /** A SESSAO_PONG: the round trip of our ping is the link's latency. */
+  pong(requestId: string | null): void {
+    const sent = requestId !== null ? this.pings.get(requestId) : undefined;
+    if (sent === undefined) return;
+    this.pings.delete(requestId!);
+    this.lastPongAt = Date.now();
+    this.deps.conn.session?.latency(performance.now() - sent);
+  }
+}
+
+export type HubLinkDeps = Pick<HubParts, 'ctx' | 'now' | 'settings' | 'conn' | 'status' | 'pinger' | 'requests'> & {
+  onText(text: string): void;
+  afterConnect(): Promise<void>;
+};
+
+const wsUrl = (settings: HubSettings) => settings().url.replace(/^http/, 'ws');
+/** The token never leaves main: it is sent only on the upgrade. */
+const authHeaders = (ctx: CoreContext): Record<string, string> => {
+  const token = ctx.secrets.get('keywordHub.token');
+  return token ? { Authorization: `Bearer ${token}` } : {};
+};
+
+export function createHubLink(deps: HubLinkDeps): Link {
+  const { ctx, now, settings, conn, status } = deps;
+  return ctx.links.create({
+    id: 'keywordHub',
+    url: () => settings().url,
+    demo: () => ctx.isDemo('keywordHub'),
+    // Pongs are activity; a link silent for 2.5 ping intervals is dead.
+    idleTimeoutMs: Math.round(settings().pingIntervalMs * 2.5),
+    async open(s) {
+      if (!settings().url) throw new Error('no keyword hub URL configured');
+      conn.session = s;
+      let socket: WebSocket;
+      try {
+        socket = await openWebSocket({ url: wsUrl(settings), session: s, headers: authHeaders(ctx), onMessage: deps.onText });
+      } catch (error) {
+        if (error instanceof AuthError) {
+          ctx.journal.record({ upstream: 'keywordHub', type: 'auth-failed', level: 'error', ids: {}, summary: error.message, raw: null });
+          status.tokenRefused({ message: error.message, tokenExpiresAt: null, recomendacao: 'Renovar token de autenticação', at: now() });
+        }
+        throw error;
+      }
+      conn.ws = socket;
+      if (status.auth) {
+        status.auth = null;
+        status.publish();
+      }
+      deps.pinger.start(s);
+      ctx.journal.record({ upstream: 'keywordHub', type: 'connected', level: 'info', ids: {}, summary: `connected to ${settings().url}`, raw: null });
+      setTimeout(() => void deps.afterConnect(), 0);
+    },
+    close() {
+      conn.ws = null;
+      conn.session = null;
+      deps.pinger.stop();
+      deps.requests.failAll('the connection to the keyword hub was lost before it answered; the execution list is re-synchronised on reconnect');
+    },
+    test: () => probe(ctx, settings, now),
+  });
+}
+
+/** "Test connection": one SESSAO_PING round trip on a throwaway socket. */
+async function probe(ctx: CoreContext, settings: HubSettings, now: () => number): Promise<TestResult> {
+  const url = settings().url;
+  if (!url) return { success: false, message: 'no keyword hub URL configured', status_code: 0, token_status: 'n/a' };
+  const token_status = ctx.secrets.get('keywordHub.token') ? 'token present' : 'no token';
+  return new Promise((resolve) => {
+    const socket = new WebSocket(wsUrl(settings), { headers: authHeaders(ctx), handshakeTimeout: 5_000 });
+    const started = performance.now();
+    const done = (r: TestResult) => {
+      socket.removeAllListeners();
+      socket.on('error', () => undefined);
+      socket.terminate();
+      resolve(r);
+    };
+    const timer = setTimeout(() => done({ success: false, message: 'no SESSAO_PONG within 5 s', status_code: 101, token_status }), 5_000);
+    socket.on('open', () => socket.send(frameOf('SESSAO_PING', { request_id: 'test_connection' }, now())));
+    socket.on('message', (raw) => {
+      const text = raw.toString();
+      if (!text.includes('SESSAO_PONG')) return;
+      clearTimeout(timer);
+      done({ success: true, message: `SESSAO_PONG in ${Math.round(performance.now() - started)} ms`, status_code: 101, token_status });
+    });
+    socket.on('unexpected-response', (_req, res) => {
+      clearTimeout(timer);
+      done({ success: false, message: `HTTP ${res.statusCode} instead of a WebSocket`, status_code: res.statusCode ?? 0, token_status: res.statusCode === 401 ? 'token refused' : token_status });
+    });
+    socket.on('error', (e) => {
+      clearTimeout(timer);
+      done({ success: false, message: e.message, status_code: 0, token_status });
+    });
+  });
+}

@@ -1,0 +1,71 @@
+import type { z } from 'zod';
+import { CommandError } from '../../core/commands';
+import type { HubParts } from './parts';
+import { hubErrorOf } from './reports';
+import type { Pending } from './requests';
+import type { ErroBody } from './wire';
+
+/** The bridge error for an ERRO code; `control` for pause/resume/cancel. */
+const codeFor = (codigo: string, control: boolean): CommandError['code'] => {
+  switch (codigo) {
+    case 'VALIDATION_ERROR':
+      return control ? 'conflict' : 'invalid-argument';
+    case 'PERMISSION_ERROR':
+    case 'AUTHENTICATION_ERROR':
+      return 'forbidden';
+    case 'TIMEOUT_ERROR':
+      return 'timeout';
+    default:
+      return 'unavailable';
+  }
+};
+
+export type HubErrorsDeps = Pick<HubParts, 'ctx' | 'now' | 'conn' | 'status' | 'store' | 'requests'>;
+
+/**
+ * The hub's ERRO event (see docs/keyword-hub.md "ERRO codes"): a refusal of one of our requests
+ * fails it (and is kept on its execution); RATE_LIMIT_ERROR holds every send for the window and
+ * resends the refused message; AUTHENTICATION_ERROR is the token flow; TIMEOUT_ERROR and
+ * NETWORK_ERROR become retry advice.
+ */
+export class HubErrors {
+  constructor(private readonly deps: HubErrorsDeps) {}
+
+  handle(d: z.output<typeof ErroBody>, mine: Pending | undefined, rid: string | null, raw: unknown): void {
+    const { ctx, now, conn, status, store, requests } = this.deps;
+    const err = hubErrorOf(d.codigo, d.mensagem, d.detalhes, d.recomendacao, now());
+    const text = `${d.codigo}: ${d.mensagem}${d.recomendacao ? ` — ${d.recomendacao}` : ''}`;
+    const ids = mine?.executionId ? { execution: mine.executionId } : {};
+    ctx.journal.record({ upstream: 'keywordHub', type: 'ERRO', level: 'error', ids, summary: mine ? `${mine.event} refused: ${text}` : text, raw });
+    status.noteProblem(text);
+    if (d.codigo === 'RATE_LIMIT_ERROR') {
+      const det = (d.detalhes ?? {}) as Record<string, unknown>;
+      const ms = typeof det.janela_ms === 'number' ? det.janela_ms : typeof det.retry_after === 'number' ? det.retry_after * 1000 : 5_000;
+      status.rateLimitedUntil = now() + Math.min(60_000, Math.max(1_000, ms));
+      // The refused message was dropped by the hub: send it once more after the window.
+      if (mine && rid !== null) requests.resendAfterRateLimit(rid, mine, text);
+      status.publish();
+      return;
+    }
+    if (d.codigo === 'AUTHENTICATION_ERROR') {
+      const det = (d.detalhes ?? {}) as Record<string, unknown>;
+      status.tokenRefused({ message: d.mensagem, tokenExpiresAt: typeof det.token_expira_em === 'string' ? det.token_expira_em : null, recomendacao: d.recomendacao ?? null, at: now() });
+    }
+    if (d.codigo === 'TIMEOUT_ERROR' || d.codigo === 'NETWORK_ERROR') status.advice = err;
+    if (mine && rid !== null) {
+      requests.forget(rid, mine);
+      status.health.refusals++;
+      if (mine.executionId) {
+        const e = store.get(mine.executionId);
+        if (e) {
+          e.refusal = err;
+          if (mine.action && e.pending === mine.action) e.pending = null;
+          store.touch(e, true);
+        }
+      }
+      mine.reject(new CommandError(codeFor(d.codigo, mine.action !== null), text));
+    } else if (conn.session) conn.session.error(text);
+    status.publish();
+    if (d.codigo === 'AUTHENTICATION_ERROR') conn.session?.lost(`hub refused the token: ${d.mensagem}`, { auth: true });
+  }
+}

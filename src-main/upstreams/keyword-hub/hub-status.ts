@@ -1,0 +1,73 @@
+import type { HubError, HubHealth, HubStatus } from '../../contract/keyword-hub';
+import { authAlert } from './alerts';
+import { queuedCommands } from './offline-queue';
+import type { HubParts } from './parts';
+
+type TokenRefusal = NonNullable<HubStatus['auth']>;
+
+/**
+ * The hub line and banners of the executions page: health counters (unknown, malformed,
+ * refusals, timeouts, stale updates), the token refusal, retry advice, the rate-limit window and
+ * the last re-sync; published on `executions.hub`, coalesced to one snapshot per 100 ms.
+ */
+export class HubStatusBoard {
+  readonly health: HubHealth = { unknownEvents: 0, malformed: 0, refusals: 0, timeouts: 0, staleUpdates: 0, lastProblem: null, unknownNames: [] };
+  auth: HubStatus['auth'] = null;
+  advice: HubError | null = null;
+  rateLimitedUntil: number | null = null;
+  lastSyncAt: number | null = null;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly deps: Pick<HubParts, 'ctx' | 'now' | 'store' | 'conn'>) {}
+
+  snapshot(): HubStatus {
+    const { rateLimitedUntil } = this;
+    const { store, now } = this.deps;
+    return {
+      health: { ...this.health, unknownNames: [...this.health.unknownNames] },
+      auth: this.auth,
+      rateLimitedUntil: rateLimitedUntil && rateLimitedUntil > now() ? rateLimitedUntil : null,
+      advice: this.advice,
+      queue: store.db.isOpen ? queuedCommands(store.db) : [],
+      prefs: store.prefs,
+      monitor: store.monitor,
+      lastSyncAt: this.lastSyncAt,
+    };
+  }
+
+  publish(): void {
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      if (this.deps.store.db.isOpen) this.deps.ctx.hub.publish('executions.hub', this.snapshot());
+    }, 100);
+  }
+
+  /** Cancel a pending publish (the handle is kept, so a change during shutdown arms no new one). */
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  rateLimited(): boolean {
+    return this.rateLimitedUntil !== null && this.rateLimitedUntil > this.deps.now();
+  }
+
+  noteProblem(message: string): void {
+    this.health.lastProblem = { at: this.deps.now(), message };
+  }
+
+  /** Unknown or malformed input: counted, raised on the link, journaled; the link stays up. */
+  problem(kind: 'unknownEvents' | 'malformed', message: string, raw: unknown): void {
+    this.health[kind]++;
+    this.noteProblem(message);
+    this.deps.conn.reportError(message);
+    this.deps.ctx.journal.record({ upstream: 'keywordHub', type: kind === 'unknownEvents' ? 'invalid.unknown' : 'invalid.malformed', level: 'error', ids: {}, summary: message, raw });
+    this.publish();
+  }
+
+  /** The hub refused the token: the banner and the `keywordHub:auth` alert until a new one is saved. */
+  tokenRefused(refusal: TokenRefusal): void {
+    this.auth = refusal;
+    this.deps.ctx.alerts.raise(authAlert(refusal));
+    this.publish();
+  }
+}

@@ -1,0 +1,210 @@
+import type { z } from 'zod';
+import type { Cluster, Execution, HubNotification, Keyword, MetricSample } from '../../contract/keyword-hub';
+import { checkUpstream, preview } from '../validate';
+import { concludedAlert, executionErrorAlert, severityOf, systemAlert } from './alerts';
+import { JournalBudget } from './journal-budget';
+import type { HubParts } from './parts';
+import { hubErrorOf } from './reports';
+import { isServerEvent, nextSeq, serverEvents, type ServerEvent } from './wire';
+
+/** High-rate events copied to the journal per second (status changes, errors and alerts always are). */
+const JOURNAL_PER_SEC = 100;
+
+type Data<E extends ServerEvent> = z.output<(typeof serverEvents)[E]>;
+
+/** A notification's action link is kept only if it is http(s). */
+const httpOnly = (url: string | undefined | null): string | null => {
+  if (!url) return null;
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
+  } catch {
+    return null;
+  }
+};
+
+export type ServerEventsDeps = Pick<HubParts, 'ctx' | 'now' | 'conn' | 'status' | 'store' | 'requests' | 'reports' | 'resync' | 'pinger' | 'hubErrors' | 'isStopped'>;
+
+/**
+ * Every frame the hub sends: the `{event, data}` envelope is checked, `data` validated per event
+ * (bad input counted as malformed or unknown), then applied — executions, keywords, clusters,
+ * notifications, metrics, alerts — and a reply carrying a pending request_id settles that request.
+ */
+export class ServerEvents {
+  private readonly budget: JournalBudget;
+
+  constructor(private readonly deps: ServerEventsDeps) {
+    this.budget = new JournalBudget(JOURNAL_PER_SEC, (count) =>
+      deps.ctx.journal.record({ upstream: 'keywordHub', type: 'suppressed', level: 'info', ids: {}, summary: `${count} progress/keyword/metric events not copied to the inspector (limit ${JOURNAL_PER_SEC}/s; all are applied and kept)`, raw: null }),
+    );
+  }
+
+  /** One text frame from the socket. */
+  receive(text: string): void {
+    const { status } = this.deps;
+    if (this.deps.isStopped()) return;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return status.problem('malformed', `not JSON: ${preview(text)}`, { text: preview(text, 2_000) });
+    }
+    // The envelope is checked by hand (hot path); `data` is validated per event below.
+    const env = raw as { event?: unknown; data?: unknown } | null;
+    if (typeof env !== 'object' || env === null || Array.isArray(env) || typeof env.event !== 'string' || env.event.length === 0 || env.event.length > 200) {
+      return status.problem('malformed', `not an {event, data, timestamp} envelope: ${preview(text)}`, raw);
+    }
+    const event = env.event;
+    if (!isServerEvent(event)) {
+      if (!status.health.unknownNames.includes(event)) status.health.unknownNames = [preview(event, 60), ...status.health.unknownNames].slice(0, 10);
+      return status.problem('unknownEvents', `unknown event ${preview(event, 60)}`, raw);
+    }
+    const data = env.data;
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) return status.problem('malformed', `${event}: data is not an object`, raw);
+    this.handle(event, data as Record<string, unknown>, raw);
+  }
+
+  /** The execution an event is about; one we have not seen was started elsewhere (another console). */
+  private execOf(id: string): Execution {
+    const { store, resync } = this.deps;
+    let e = store.get(id);
+    if (!e) {
+      e = store.add(store.blank(id));
+      // The list answer brings its URL and settings.
+      resync.soon();
+    }
+    return e;
+  }
+
+  private handle(event: ServerEvent, data: Record<string, unknown>, raw: unknown): void {
+    const { ctx, now, conn, status, store, requests, reports } = this.deps;
+    const parsed = checkUpstream(serverEvents[event], data);
+    if (!parsed.ok) return status.problem('malformed', `${event}: ${parsed.message}`, raw);
+    conn.session?.event();
+    const ridRaw = (parsed.value as { request_id?: string | number | null }).request_id;
+    const rid = ridRaw === null || ridRaw === undefined ? null : String(ridRaw);
+    const mine = requests.waiting(rid);
+    const record = (level: 'info' | 'warn' | 'error', summary: string | (() => string), execution?: string, highRate = false) => {
+      if (highRate && !this.budget.take()) return;
+      ctx.journal.record({ upstream: 'keywordHub', type: event, level, ids: execution ? { execution } : {}, summary: typeof summary === 'function' ? summary() : summary, raw: data });
+    };
+
+    switch (event) {
+      case 'EXECUCAO_INICIADA': {
+        const d = parsed.value as Data<'EXECUCAO_INICIADA'>;
+        let e = store.get(String(d.execucao_id));
+        if (!e) {
+          e = store.add(store.blank(String(d.execucao_id)));
+          if (mine?.start) {
+            const s = mine.start;
+            Object.assign(e, { mine: true, blogUrl: s.blogUrl, categoriaId: s.categoriaId ?? null, config: { maxKeywords: s.maxKeywords, depth: s.depth, timeout: s.timeout }, progress: { total: s.maxKeywords, atual: 0, percentual: 0 } });
+          } else this.deps.resync.soon();
+        }
+        reports.setStatus(e, d.status, event);
+        store.touch(e, true);
+        record('info', `execution ${e.id} started${e.blogUrl ? ` for ${e.blogUrl}` : ''}`, e.id);
+        break;
+      }
+      case 'EXECUCAO_PAUSADA': {
+        const d = parsed.value as Data<'EXECUCAO_PAUSADA'>;
+        const e = this.execOf(String(d.execucao_id));
+        if (reports.setStatus(e, d.status, event)) store.touch(e, true);
+        record('info', `execution ${e.id} paused`, e.id);
+        break;
+      }
+      case 'EXECUCAO_STATUS': {
+        const d = parsed.value as Data<'EXECUCAO_STATUS'>;
+        const e = this.execOf(String(d.execucao_id));
+        const before = e.status;
+        if (reports.applyStatus(e, d, event)) store.touch(e, before !== e.status);
+        const p = d.progresso;
+        // Progress ticks are high-rate (rate-limited in the journal); status changes always go in.
+        record('info', () => `execution ${e.id} ${d.status}${p ? ` ${p.atual}/${p.total}` : ''}${d.keywords_encontradas !== undefined ? `, ${d.keywords_encontradas} keywords` : ''}`, e.id, before === e.status && mine === undefined);
+        break;
+      }
+      case 'KEYWORD_ENCONTRADA': {
+        const d = parsed.value as Data<'KEYWORD_ENCONTRADA'>;
+        const e = this.execOf(String(d.execucao_id));
+        const k: Keyword = { executionId: e.id, ...d.keyword, clusterId: d.cluster_id === null || d.cluster_id === undefined ? null : String(d.cluster_id), at: now() };
+        store.addKeyword(e, k);
+        ctx.hub.publish('executions.keywords', k);
+        record('info', () => `keyword "${preview(k.termo, 80)}" (relevância ${k.relevancia}) in ${e.id}`, e.id, true);
+        break;
+      }
+      case 'CLUSTER_FORMADO': {
+        const d = parsed.value as Data<'CLUSTER_FORMADO'>;
+        const e = this.execOf(String(d.execucao_id));
+        const c: Cluster = { executionId: e.id, id: d.cluster.id, nome: d.cluster.nome, keywords: d.cluster.keywords, tamanho: d.cluster.tamanho ?? d.cluster.keywords.length, relevanciaMedia: d.cluster.relevancia_media, at: now() };
+        store.addCluster(e, c);
+        ctx.hub.publish('executions.clusters', c);
+        record('info', `cluster "${preview(c.nome, 60)}" (${c.tamanho} keywords, média ${c.relevanciaMedia}) in ${e.id}`, e.id);
+        break;
+      }
+      case 'EXECUCAO_CONCLUIDA': {
+        const d = parsed.value as Data<'EXECUCAO_CONCLUIDA'>;
+        const e = this.execOf(String(d.execucao_id));
+        if (!reports.setStatus(e, 'concluida', event)) break;
+        const r = d.resultado;
+        e.result = { totalKeywords: r.total_keywords, clustersFormados: r.clusters_formados, tempoTotal: r.tempo_total, taxaSucesso: r.taxa_sucesso, downloadUrl: d.download_url ?? null };
+        e.progress = { ...e.progress, atual: e.progress.total || e.progress.atual, percentual: 100 };
+        e.keywordsFound = Math.max(e.keywordsFound, r.total_keywords);
+        e.clustersFormed = Math.max(e.clustersFormed, r.clusters_formados);
+        e.elapsedSec = r.tempo_total;
+        e.estimatedSec = 0;
+        store.touch(e, true);
+        record('info', `execution ${e.id} concluded: ${r.total_keywords} keywords, ${r.clusters_formados} clusters, ${Math.round(r.taxa_sucesso * 100)}% success`, e.id);
+        if (e.mine && store.prefs.tipos.includes('execucao_concluida')) ctx.alerts.raise(concludedAlert(e.id, r.total_keywords, r.clusters_formados));
+        break;
+      }
+      case 'EXECUCAO_ERRO': {
+        const d = parsed.value as Data<'EXECUCAO_ERRO'>;
+        const e = this.execOf(String(d.execucao_id));
+        if (!reports.setStatus(e, 'erro', event)) break;
+        e.error = hubErrorOf(d.erro.codigo, d.erro.mensagem, d.erro.detalhes, d.recomendacao, now());
+        e.estimatedSec = 0;
+        store.touch(e, true);
+        record('error', `execution ${e.id} failed: ${d.erro.codigo} ${d.erro.mensagem}`, e.id);
+        ctx.alerts.raise(executionErrorAlert(e.id, d.erro.codigo, d.erro.mensagem, d.recomendacao));
+        break;
+      }
+      case 'NOTIFICACAO_GERAL': {
+        const d = parsed.value as Data<'NOTIFICACAO_GERAL'>;
+        if (mine?.event === 'NOTIFICACAO_CONFIGURAR') {
+          // The hub's acknowledgement of our preferences: journaled, not added to the operator's list.
+          record('info', `preferences acknowledged: ${preview(d.mensagem, 120)}`);
+          break;
+        }
+        const n: HubNotification = { id: `n_${now().toString(36)}_${nextSeq()}`, at: now(), tipo: d.tipo, titulo: d.titulo, mensagem: d.mensagem, actionUrl: httpOnly(d.acao?.url), actionType: d.acao?.tipo ?? null };
+        store.addNotification(n);
+        ctx.hub.publish('executions.notifications', n);
+        record(d.tipo === 'error' || d.tipo === 'erro' ? 'warn' : 'info', `${d.tipo}: ${preview(d.titulo, 120)}`);
+        break;
+      }
+      case 'METRICA_PERFORMANCE': {
+        const d = parsed.value as Data<'METRICA_PERFORMANCE'>;
+        const m: MetricSample = { at: now(), cpu: d.cpu_uso ?? null, memoria: d.memoria_uso ?? null, tempoResposta: d.tempo_resposta_medio ?? null, rps: d.requisicoes_por_segundo ?? null, ativas: d.execucoes_ativas ?? null };
+        store.addMetric(m);
+        ctx.hub.publish('executions.metrics', m);
+        record('info', () => `cpu ${m.cpu ?? '–'}%, memória ${m.memoria ?? '–'}%, ${m.tempoResposta ?? '–'} ms, ${m.rps ?? '–'} req/s, ${m.ativas ?? '–'} ativas`, undefined, true);
+        break;
+      }
+      case 'SISTEMA_ALERTA': {
+        const d = parsed.value as Data<'SISTEMA_ALERTA'>;
+        const severity = severityOf(d.nivel);
+        record(severity === 'critical' || severity === 'high' ? 'error' : 'warn', `${d.nivel}/${d.categoria}: ${preview(d.mensagem, 160)}`);
+        ctx.alerts.raise(systemAlert(d));
+        break;
+      }
+      case 'SESSAO_PONG':
+        this.deps.pinger.pong(rid);
+        break;
+      case 'ERRO':
+        this.deps.hubErrors.handle(parsed.value as Data<'ERRO'>, mine, rid, raw);
+        return;
+      case 'EXECUCAO_LISTA':
+        record('info', `list of ${(parsed.value as Data<'EXECUCAO_LISTA'>).execucoes.length} executions`);
+        break;
+    }
+    if (mine && rid !== null) requests.answer(rid, mine, { event, data: parsed.value as Record<string, unknown> });
+  }
+}

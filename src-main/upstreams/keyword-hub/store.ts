@@ -1,0 +1,249 @@
+import type { DatabaseSync } from 'node:sqlite';
+import { z } from 'zod';
+import {
+  Cluster,
+  Execution,
+  HubNotification,
+  MonitorConfig,
+  NotificationPrefs,
+  isTerminal,
+  monitorMetrics,
+  type ExecAction,
+  type ExecutionsState,
+  type Keyword,
+  type MetricSample,
+} from '../../contract/keyword-hub';
+import { CommandError } from '../../core/commands';
+import type { CoreContext } from '../../core/context';
+
+const MAX_NOTIFICATIONS = 200;
+const MAX_METRICS = 3_600;
+const MAX_KEYWORDS_PER_EXECUTION = 20_000;
+const MAX_EXECUTIONS = 500;
+
+/**
+ * What the console knows about the hub's executions, and the keyword hub's SQLite tables:
+ * executions, keywords and clusters (written in one transaction at most every 500 ms),
+ * notifications, metrics, notification preferences and the monitoring choice, each with its cap.
+ * Execution snapshots are published on `executions.changed`.
+ */
+export class ExecutionStore {
+  readonly executions = new Map<string, Execution>();
+  readonly notifications: HubNotification[];
+  readonly metrics: MetricSample[] = [];
+  prefs: NotificationPrefs;
+  monitor: MonitorConfig;
+  readonly db: DatabaseSync;
+  private readonly keywordCounts = new Map<string, number>();
+  private readonly dirtyExec = new Set<string>();
+  private readonly changedExec = new Set<string>();
+  private newKeywords: Keyword[] = [];
+  private newClusters: Cluster[] = [];
+  private notificationsDirty = false;
+  private persistTimer: NodeJS.Timeout | null = null;
+  private publishTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly ctx: CoreContext,
+    private readonly now: () => number,
+  ) {
+    // kh_queue belongs to the offline queue (offline-queue.ts); one migration creates every table.
+    ctx.storage.migrate('keywordHub', [
+      `CREATE TABLE kh_executions (id TEXT PRIMARY KEY, updated_at INTEGER NOT NULL, body TEXT NOT NULL);
+     CREATE TABLE kh_keywords (seq INTEGER PRIMARY KEY AUTOINCREMENT, execution_id TEXT NOT NULL, body TEXT NOT NULL);
+     CREATE INDEX kh_keywords_exec ON kh_keywords(execution_id, seq);
+     CREATE TABLE kh_clusters (execution_id TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (execution_id, id));
+     CREATE TABLE kh_queue (request_id TEXT PRIMARY KEY, event TEXT NOT NULL, data TEXT NOT NULL, execution_id TEXT, summary TEXT NOT NULL,
+       queued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, state TEXT NOT NULL, sent_at INTEGER, note TEXT);`,
+    ]);
+    const db = (this.db = ctx.storage.db);
+    for (const row of db.prepare('SELECT body FROM kh_executions ORDER BY updated_at').all() as Array<{ body: string }>) {
+      const parsed = Execution.safeParse(JSON.parse(row.body));
+      if (parsed.success) this.executions.set(parsed.data.id, { ...parsed.data, pending: null });
+    }
+    for (const row of db.prepare('SELECT execution_id AS id, COUNT(*) AS n FROM kh_keywords GROUP BY execution_id').all() as Array<{ id: string; n: number }>) this.keywordCounts.set(row.id, Number(row.n));
+    this.notifications = z.array(HubNotification).catch([]).parse(ctx.storage.getJson('keywordHub.notifications') ?? []);
+    this.prefs = NotificationPrefs.catch({ tipos: ['execucao_concluida', 'erro', 'aviso'], canal: 'websocket' }).parse(ctx.storage.getJson('keywordHub.prefs'));
+    this.monitor = MonitorConfig.catch({ metricas: [...monitorMetrics], intervaloMs: 5_000 }).parse(ctx.storage.getJson('keywordHub.monitor'));
+  }
+
+  // ---- executions ---------------------------------------------------------------------------
+  get(id: string): Execution | undefined {
+    return this.executions.get(id);
+  }
+  add(e: Execution): Execution {
+    this.executions.set(e.id, e);
+    return e;
+  }
+  /** A new execution as first seen: status `iniciada`, nothing known yet. */
+  blank(id: string): Execution {
+    return {
+      id,
+      status: 'iniciada',
+      blogUrl: null,
+      categoriaId: null,
+      config: null,
+      progress: { total: 0, atual: 0, percentual: 0 },
+      keywordsFound: 0,
+      clustersFormed: 0,
+      elapsedSec: 0,
+      estimatedSec: 0,
+      startedAt: this.now(),
+      updatedAt: this.now(),
+      mine: false,
+      result: null,
+      error: null,
+      refusal: null,
+      pending: null,
+    };
+  }
+
+  /**
+   * Mark an execution changed: status changes are published at once; progress is coalesced to
+   * one snapshot per execution every 250 ms (an operator cannot read 10 Hz progress, and the
+   * renderer stays smooth with hundreds running). Written to SQLite within 500 ms.
+   */
+  touch(e: Execution, immediate = false): void {
+    e.updatedAt = this.now();
+    this.dirtyExec.add(e.id);
+    this.changedExec.add(e.id);
+    this.persistSoon();
+    if (immediate) this.publishChanged();
+    else this.publishTimer ??= setTimeout(() => this.publishChanged(), 250);
+  }
+
+  /** The answer to `action` has come (or never will): the execution takes actions again. */
+  releasePending(executionId: string | null, action: ExecAction | null): void {
+    if (!executionId || !action) return;
+    const e = this.executions.get(executionId);
+    if (e && e.pending === action) {
+      e.pending = null;
+      this.touch(e);
+    }
+  }
+
+  // ---- keywords, clusters, notifications, metrics (each with its cap) ------------------------
+  addKeyword(e: Execution, k: Keyword): void {
+    const n = this.keywordCounts.get(e.id) ?? 0;
+    if (n < MAX_KEYWORDS_PER_EXECUTION) {
+      this.keywordCounts.set(e.id, n + 1);
+      this.newKeywords.push(k);
+      this.persistSoon();
+    }
+    if (e.keywordsFound < n + 1) {
+      e.keywordsFound = n + 1;
+      this.touch(e);
+    }
+  }
+  addCluster(e: Execution, c: Cluster): void {
+    this.newClusters.push(c);
+    this.persistSoon();
+    e.clustersFormed++;
+    this.touch(e);
+  }
+  addNotification(n: HubNotification): void {
+    this.notifications.unshift(n);
+    this.notifications.length = Math.min(this.notifications.length, MAX_NOTIFICATIONS);
+    this.notificationsDirty = true;
+    this.persistSoon();
+  }
+  clearNotifications(): void {
+    this.notifications.length = 0;
+    this.notificationsDirty = true;
+    this.persistSoon();
+  }
+  addMetric(m: MetricSample): void {
+    this.metrics.push(m);
+    if (this.metrics.length > MAX_METRICS) this.metrics.splice(0, this.metrics.length - MAX_METRICS);
+  }
+
+  // ---- preferences (kv table) ---------------------------------------------------------------
+  setPrefs(next: NotificationPrefs): void {
+    this.prefs = next;
+    this.ctx.storage.putJson('keywordHub.prefs', next);
+  }
+  setMonitor(next: MonitorConfig): void {
+    this.monitor = next;
+    this.ctx.storage.putJson('keywordHub.monitor', next);
+  }
+
+  // ---- reading ------------------------------------------------------------------------------
+  snapshot(): Omit<ExecutionsState, 'hub'> {
+    return {
+      executions: [...this.executions.values()].sort((a, b) => b.startedAt - a.startedAt),
+      notifications: [...this.notifications],
+      metrics: this.metrics.slice(-MAX_METRICS),
+    };
+  }
+
+  detail(id: string) {
+    const e = this.executions.get(id);
+    if (!e) throw new CommandError('invalid-argument', `unknown execution ${id}`);
+    this.persist();
+    const keywords = (this.db.prepare('SELECT body FROM kh_keywords WHERE execution_id = ? ORDER BY seq').all(id) as Array<{ body: string }>).map((r) => JSON.parse(r.body) as Keyword);
+    const clusters = (this.db.prepare('SELECT body FROM kh_clusters WHERE execution_id = ? ORDER BY rowid').all(id) as Array<{ body: string }>).map((r) => JSON.parse(r.body) as Cluster);
+    return { execution: e, keywords, clusters };
+  }
+
+  // ---- persistence & publishing -------------------------------------------------------------
+  /** Write everything pending to SQLite now. */
+  persist(): void {
+    if (this.persistTimer) clearTimeout(this.persistTimer);
+    this.persistTimer = null;
+    const db = this.db;
+    if (!db.isOpen) return;
+    const upsert = db.prepare('INSERT INTO kh_executions (id, updated_at, body) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at, body = excluded.body');
+    const kw = db.prepare('INSERT INTO kh_keywords (execution_id, body) VALUES (?, ?)');
+    const cl = db.prepare('INSERT INTO kh_clusters (execution_id, id, body) VALUES (?, ?, ?) ON CONFLICT(execution_id, id) DO UPDATE SET body = excluded.body');
+    const keywords = this.newKeywords;
+    const clusters = this.newClusters;
+    this.newKeywords = [];
+    this.newClusters = [];
+    this.ctx.storage.transaction(() => {
+      for (const id of this.dirtyExec) {
+        const e = this.executions.get(id);
+        if (e) upsert.run(id, e.updatedAt, JSON.stringify({ ...e, pending: null }));
+      }
+      for (const k of keywords) kw.run(k.executionId, JSON.stringify(k));
+      for (const c of clusters) cl.run(c.executionId, c.id, JSON.stringify(c));
+    });
+    this.dirtyExec.clear();
+    if (this.notificationsDirty) this.ctx.storage.putJson('keywordHub.notifications', this.notifications);
+    this.notificationsDirty = false;
+    this.prune();
+  }
+
+  /** Cancel the coalesced publish. The timer is left set so that nothing is published after stop. */
+  stop(): void {
+    if (this.publishTimer) clearTimeout(this.publishTimer);
+  }
+
+  private persistSoon() {
+    this.persistTimer ??= setTimeout(() => this.persist(), 500);
+  }
+
+  /** Keep the newest MAX_EXECUTIONS finished executions (running ones are never pruned). */
+  private prune() {
+    const { executions } = this;
+    if (executions.size <= MAX_EXECUTIONS) return;
+    const finished = [...executions.values()].filter((e) => isTerminal(e.status)).sort((a, b) => a.updatedAt - b.updatedAt);
+    const drop = finished.slice(0, executions.size - MAX_EXECUTIONS);
+    this.ctx.storage.transaction(() => {
+      for (const e of drop) {
+        executions.delete(e.id);
+        this.keywordCounts.delete(e.id);
+        for (const table of ['kh_executions', 'kh_keywords', 'kh_clusters']) this.db.prepare(`DELETE FROM ${table} WHERE ${table === 'kh_executions' ? 'id' : 'execution_id'} = ?`).run(e.id);
+      }
+    });
+  }
+
+  private publishChanged() {
+    if (this.publishTimer) clearTimeout(this.publishTimer);
+    this.publishTimer = null;
+    for (const id of this.changedExec) {
+      const e = this.executions.get(id);
+      if (e) this.ctx.hub.publish('executions.changed', e);
+    }
+    this.changedExec.clear();
+  }
+}
