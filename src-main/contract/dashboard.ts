@@ -5,7 +5,7 @@ import { channel, command, lossless } from './define';
 /**
  * Seed 004: the help-desk dashboard channel (Django Channels, `ws/dashboard_control/`) and the
  * kiosk wallboards built on it. Wire schemas (what the upstream sends) live in
- * `upstreams/dashboard.ts`; these are the shapes main hands to the renderer after validation.
+ * `upstreams/dashboard/wire.ts`; these are the shapes main hands to the renderer after validation.
  */
 
 export const wallboardViews = ['dashboard', 'tickets', 'projects'] as const;

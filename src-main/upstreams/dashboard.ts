@@ -1,15 +1,12 @@
 import { randomInt } from 'node:crypto';
 import WebSocket from 'ws';
-import { z } from 'zod';
-import type { EventIds, Severity, TestResult } from '../contract';
-import { severities } from '../contract/common';
+import type { EventIds, TestResult } from '../contract';
 import {
   DashboardSnapshot,
   Project,
   ProjectsSnapshot,
   Ticket,
   TicketCounters,
-  TicketPriority,
   TicketsSnapshot,
   wallboardViews,
   type DashboardHealth,
@@ -19,6 +16,8 @@ import {
 } from '../contract/dashboard';
 import { CommandError } from '../core/commands';
 import type { CoreContext, ModuleFactory } from '../core/context';
+import { alertViews, wallboardAlert } from './dashboard/alerts';
+import { computeCounters, Envelope, issueText, items, knownTypes, WireActivity, WireCounters, WirePerson, WireProject, WireTicket } from './dashboard/wire';
 import type { LinkSession } from './lifecycle';
 import { preview } from './validate';
 import { openWebSocket, sendJson } from './ws-link';
@@ -30,120 +29,14 @@ import { openWebSocket, sendJson } from './ws-link';
  * items are left out and counted, bad or unknown messages are counted and shown, nothing
  * crashes. The latest snapshot of each view is kept in memory and in SQLite with its receive
  * time so a kiosk that boots offline shows the last known board with its age.
+ *
+ * The wire schemas live in `dashboard/wire.ts`, the alert mapping in `dashboard/alerts.ts`.
  */
 
-// ---- wire schemas (what Django sends) -------------------------------------------------------
-
-/** Django ids are often integers; the seed shows strings. Both become strings. */
-const IdLike = z.union([z.string().min(1), z.number()]).transform(String);
-/** Numbers may come as strings from a DecimalField serializer. */
-const Num = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]).pipe(z.number().finite());
-const DateText = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a date');
-const OptText = z
-  .string()
-  .nullish()
-  .transform((v) => v ?? undefined);
-const lower = (v: unknown) => (typeof v === 'string' ? v.trim().toLowerCase() : v);
-
-const WireTicket = z.object({
-  id: IdLike,
-  title: z.string(),
-  description: OptText,
-  // Required by the seed; an unassigned ticket (null) is shown as such rather than dropped.
-  assignedTo: z.string().nullable().transform((v) => v ?? ''),
-  priority: z.preprocess(lower, TicketPriority),
-  status: z.string(),
-  createdAt: DateText,
-  updatedAt: OptText,
-  entity: OptText,
-  urgency: OptText,
-});
-const WireProject = z.object({
-  id: IdLike,
-  name: z.string(),
-  responsible: z.string().nullable().transform((v) => v ?? ''),
-  status: z.string(),
-  completed: Num,
-  inProgress: Num,
-  pending: Num,
-  progress: Num,
-  dueDate: DateText,
-  updatedAt: OptText,
-});
-const WirePerson = z.object({
-  id: IdLike.optional(),
-  name: z.string(),
-  role: OptText,
-  specialization: z.string().nullable().transform((v) => v ?? ''),
-  available: z.boolean(),
-  assignedCount: Num,
-});
-const WireActivity = z.object({ id: IdLike.optional(), timestamp: DateText, description: z.string(), type: z.string(), severity: OptText });
-const WireKpis = z.object({ openTickets: Num, avgResponseTime: z.union([z.string(), z.number()]).transform(String), resolutionRate: Num, customerSatisfaction: Num, surveyCount: Num });
-const WireCounters = z.object({ critical: Num, high: Num, medium: Num, low: Num, total: Num });
-const Stamp = z.string().nullish().transform((v) => v ?? null);
-
-const Envelope = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('tickets_update'), data: z.array(z.unknown()), counters: z.unknown().optional(), timestamp: Stamp }),
-  z.object({ type: z.literal('projects_update'), data: z.array(z.unknown()), timestamp: Stamp }),
-  z.object({
-    type: z.literal('dashboard_update'),
-    kpis: WireKpis,
-    technicians: z.array(z.unknown()),
-    analysts: z.array(z.unknown()),
-    recentActivity: z.array(z.unknown()),
-    timestamp: Stamp,
-  }),
-  ...(['new_ticket_alert', 'project_update_alert', 'critical_alert'] as const).map((type) =>
-    z.object({
-      type: z.literal(type),
-      data: z.object({ id: IdLike, title: z.string().min(1), severity: z.unknown().optional(), soundUrl: z.string().nullish() }),
-      timestamp: Stamp,
-    }),
-  ),
-  z.object({ type: z.literal('remote_switch'), target: z.string().trim().min(1).max(200), timestamp: Stamp }),
-  z.object({ type: z.literal('error'), message: z.unknown() }),
-]);
-type Envelope = z.infer<typeof Envelope>;
-const knownTypes = new Set(['tickets_update', 'projects_update', 'dashboard_update', 'new_ticket_alert', 'project_update_alert', 'critical_alert', 'remote_switch', 'error']);
-
-/** Where each alert kind is shown (kiosk pre-emption goes there). */
-export const alertViews = { new_ticket_alert: '/wallboard/tickets', project_update_alert: '/wallboard/projects', critical_alert: '/wallboard' } as const;
-const defaultSeverity: Record<keyof typeof alertViews, Severity> = { new_ticket_alert: 'medium', project_update_alert: 'medium', critical_alert: 'critical' };
+export { alertViews } from './dashboard/alerts';
+export { computeCounters } from './dashboard/wire';
 
 export const makeClientId = (): string => `Kiosk-${Array.from({ length: 5 }, () => 'ABCDEFGHIJKLMNPQRSTUVWXYZ'[randomInt(25)]).join('')}`;
-
-const issueText = (error: z.ZodError) => {
-  const issue = error.issues[0];
-  return `${issue?.path.join('.') || 'message'}: ${issue?.message ?? 'invalid'}`;
-};
-
-const arrays = new WeakMap<z.ZodType, z.ZodType>();
-/** Validate array items: the whole list in one pass when all is well, else one by one so the good ones are kept and the bad ones counted. */
-function items<T>(schema: z.ZodType<T>, list: unknown[], view: string): { ok: T[]; bad: number; firstIssue: string | null } {
-  let whole = arrays.get(schema);
-  if (!whole) arrays.set(schema, (whole = z.array(schema)));
-  const all = whole.safeParse(list);
-  if (all.success) return { ok: all.data as T[], bad: 0, firstIssue: null };
-  const ok: T[] = [];
-  let bad = 0;
-  let firstIssue: string | null = null;
-  for (let i = 0; i < list.length; i++) {
-    const r = schema.safeParse(list[i]);
-    if (r.success) ok.push(r.data);
-    else {
-      bad++;
-      firstIssue ??= `${view}[${i}].${issueText(r.error)}`;
-    }
-  }
-  return { ok, bad, firstIssue };
-}
-
-export function computeCounters(tickets: readonly Ticket[]): TicketCounters {
-  const c = { critical: 0, high: 0, medium: 0, low: 0, total: tickets.length };
-  for (const t of tickets) if (t.status === 'open') c[t.priority]++;
-  return c;
-}
 
 const snapshotKey = (view: WallboardView) => `dashboard.snapshot.${view}`;
 
@@ -271,18 +164,7 @@ export function createDashboardConnector(ctx: CoreContext) {
       case 'new_ticket_alert':
       case 'project_update_alert':
       case 'critical_alert': {
-        const sev = lower(msg.data.severity);
-        const severity: Severity = (severities as readonly unknown[]).includes(sev) ? (sev as Severity) : defaultSeverity[msg.type];
-        const ids: EventIds = msg.type === 'new_ticket_alert' ? { ticket: msg.data.id } : msg.type === 'project_update_alert' ? { project: msg.data.id } : {};
-        const base = settings().url;
-        let soundUrl: string | undefined;
-        if (msg.data.soundUrl) {
-          try {
-            soundUrl = new URL(msg.data.soundUrl, base.replace(/^ws/, 'http')).href;
-          } catch {
-            soundUrl = msg.data.soundUrl;
-          }
-        }
+        const { severity, ids, soundUrl } = wallboardAlert(msg, settings().url);
         session?.event();
         ctx.journal.record({ upstream: 'dashboard', type: msg.type, level: severity === 'critical' || severity === 'high' ? 'warn' : 'info', ids, summary: `${origin === 'simulated' ? '[test panel] ' : ''}${severity}: ${msg.data.title}`, raw });
         ctx.alerts.raise({

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { TicketPriority, type Ticket, type TicketCounters } from '../../contract/dashboard';
+
+/**
+ * Seed 004's wire format: what the Django Channels consumer sends, validated at the edge.
+ * Lenient where Django is lenient (integer ids, numbers as strings, any-case priority, null
+ * assignee); list items are validated one by one so one bad item does not blank a board.
+ */
+
+/** Django ids are often integers; the seed shows strings. Both become strings. */
+const IdLike = z.union([z.string().min(1), z.number()]).transform(String);
+/** Numbers may come as strings from a DecimalField serializer. */
+const Num = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]).pipe(z.number().finite());
+const DateText = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a date');
+const OptText = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? undefined);
+/** Priority and severity are matched case-insensitively. */
+export const lower = (v: unknown) => (typeof v === 'string' ? v.trim().toLowerCase() : v);
+
+export const WireTicket = z.object({
+  id: IdLike,
+  title: z.string(),
+  description: OptText,
+  // Required by the seed; an unassigned ticket (null) is shown as such rather than dropped.
+  assignedTo: z.string().nullable().transform((v) => v ?? ''),
+  priority: z.preprocess(lower, TicketPriority),
+  status: z.string(),
+  createdAt: DateText,
+  updatedAt: OptText,
+  entity: OptText,
+  urgency: OptText,
+});
+export const WireProject = z.object({
+  id: IdLike,
+  name: z.string(),
+  responsible: z.string().nullable().transform((v) => v ?? ''),
+  status: z.string(),
+  completed: Num,
+  inProgress: Num,
+  pending: Num,
+  progress: Num,
+  dueDate: DateText,
+  updatedAt: OptText,
+});
+export const WirePerson = z.object({
+  id: IdLike.optional(),
+  name: z.string(),
+  role: OptText,
+  specialization: z.string().nullable().transform((v) => v ?? ''),
+  available: z.boolean(),
+  assignedCount: Num,
+});
+export const WireActivity = z.object({ id: IdLike.optional(), timestamp: DateText, description: z.string(), type: z.string(), severity: OptText });
+const WireKpis = z.object({ openTickets: Num, avgResponseTime: z.union([z.string(), z.number()]).transform(String), resolutionRate: Num, customerSatisfaction: Num, surveyCount: Num });
+export const WireCounters = z.object({ critical: Num, high: Num, medium: Num, low: Num, total: Num });
+const Stamp = z.string().nullish().transform((v) => v ?? null);
+
+export const Envelope = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('tickets_update'), data: z.array(z.unknown()), counters: z.unknown().optional(), timestamp: Stamp }),
+  z.object({ type: z.literal('projects_update'), data: z.array(z.unknown()), timestamp: Stamp }),
+  z.object({
+    type: z.literal('dashboard_update'),
+    kpis: WireKpis,
+    technicians: z.array(z.unknown()),
+    analysts: z.array(z.unknown()),
+    recentActivity: z.array(z.unknown()),
+    timestamp: Stamp,
+  }),
+  ...(['new_ticket_alert', 'project_update_alert', 'critical_alert'] as const).map((type) =>
+    z.object({
+      type: z.literal(type),
+      data: z.object({ id: IdLike, title: z.string().min(1), severity: z.unknown().optional(), soundUrl: z.string().nullish() }),
+      timestamp: Stamp,
+    }),
+  ),
+  z.object({ type: z.literal('remote_switch'), target: z.string().trim().min(1).max(200), timestamp: Stamp }),
+  z.object({ type: z.literal('error'), message: z.unknown() }),
+]);
+export type Envelope = z.infer<typeof Envelope>;
+/** Told apart from malformed ones: an unknown type is counted as such. */
+export const knownTypes = new Set(['tickets_update', 'projects_update', 'dashboard_update', 'new_ticket_alert', 'project_update_alert', 'critical_alert', 'remote_switch', 'error']);
+
+/** The first zod issue, short: `path: message`. */
+export const issueText = (error: z.ZodError) => {
+  const issue = error.issues[0];
+  return `${issue?.path.join('.') || 'message'}: ${issue?.message ?? 'invalid'}`;
+};
+
+const arrays = new WeakMap<z.ZodType, z.ZodType>();
+/** Validate array items: the whole list in one pass when all is well, else one by one so the good ones are kept and the bad ones counted. */
+export function items<T>(schema: z.ZodType<T>, list: unknown[], view: string): { ok: T[]; bad: number; firstIssue: string | null } {
+  let whole = arrays.get(schema);
+  if (!whole) arrays.set(schema, (whole = z.array(schema)));
+  const all = whole.safeParse(list);
+  if (all.success) return { ok: all.data as T[], bad: 0, firstIssue: null };
+  const ok: T[] = [];
+  let bad = 0;
+  let firstIssue: string | null = null;
+  for (let i = 0; i < list.length; i++) {
+    const r = schema.safeParse(list[i]);
+    if (r.success) ok.push(r.data);
+    else {
+      bad++;
+      firstIssue ??= `${view}[${i}].${issueText(r.error)}`;
+    }
+  }
+  return { ok, bad, firstIssue };
+}
+
+/** Counters as the seed's consumer computes them: by priority among open tickets; total counts all. */
+export function computeCounters(tickets: readonly Ticket[]): TicketCounters {
+  const c = { critical: 0, high: 0, medium: 0, low: 0, total: tickets.length };
+  for (const t of tickets) if (t.status === 'open') c[t.priority]++;
+  return c;
+}
