@@ -6,6 +6,7 @@ import { CommandError } from '../core/commands';
 import type { CoreContext, Module, ModuleFactory } from '../core/context';
 import type { BackoffOptions } from './backoff';
 import { AuthError, type Link, type LinkSession } from './lifecycle';
+import { IdWindow } from './rpa-logs/id-window';
 import { JobBook } from './rpa-logs/jobs';
 import { openSse } from './rpa-logs/sse';
 import { parseUpstream, preview } from './validate';
@@ -35,13 +36,39 @@ const SystemEvent = z.looseObject({
   job_id: z.string().max(200).nullish(),
 });
 export const RpaEvent = z.discriminatedUnion('type', [LogEvent, SystemEvent]);
+type RpaEvent = z.output<typeof RpaEvent>;
 const KNOWN = new Set(['type', 'level', 'message', 'job_id', 'operadora', 'timestamp', 'service', 'logger']);
+
+const nullishString = (v: unknown) => v === undefined || v === null || typeof v === 'string';
+/**
+ * `LogEvent`'s rules as plain checks, for the ingest hot path: zod allocates a result per field
+ * and copies the object, a fifth of ingest time (plus its garbage) at 100,000+ lines/s.
+ * Whatever this rejects (system events, bad lines) goes through `RpaEvent`, which words the
+ * error. tests/unit/rpa-logs-ingest.test.ts holds the two equal.
+ */
+export function isLogEvent(raw: unknown): raw is RpaEvent {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return false;
+  const e = raw as Record<string, unknown>;
+  return (
+    e.type === 'log' &&
+    typeof e.level === 'string' &&
+    e.level.length <= 40 &&
+    typeof e.message === 'string' &&
+    typeof e.job_id === 'string' &&
+    e.job_id.length >= 1 &&
+    e.job_id.length <= 200 &&
+    nullishString(e.operadora) &&
+    nullishString(e.timestamp) &&
+    nullishString(e.service) &&
+    nullishString(e.logger)
+  );
+}
 
 export const PROXY_PREFIX = '/api/v2/logs-tempo-real';
 const TOKEN = 'rpaLogs.token';
 /** System lines (greeting, upstream error) go to jobs active within this window, and to pinned ones. */
 const SYSTEM_LINE_WINDOW_MS = 15 * 60_000;
-/** Ids remembered for dedupe beyond the per-stream order check (proxy streams share error events). */
+/** Ids remembered per stream (numeric) and overall (non-numeric) for dedupe beyond the order check. */
 const RECENT_IDS = 20_000;
 const JOURNAL_PER_SEC = 100;
 const ALERT_EVERY_MS = 10_000;
@@ -52,6 +79,8 @@ interface StreamState {
   lastNum: number | null;
   /** No id'd event yet on the current connection. */
   fresh: boolean;
+  /** Recent numeric ids delivered on this stream (tells a resume overlap from an id restart). */
+  seen: IdWindow;
 }
 
 export interface RpaLogsOptions {
@@ -92,7 +121,7 @@ export class RpaLogs implements Module {
     const s = ctx.settings.get().upstreams.rpaLogs;
     this.book = new JobBook(ctx.storage, { bufferLines: s.bufferLines, persistLines: this.config.persistLines, pinned: s.pinnedJobs });
     for (const [key, lastId] of Object.entries(ctx.storage.getJson<Record<string, string | null>>('logs.resume') ?? {})) {
-      this.streams.set(key, { lastId, lastNum: lastId === null ? null : numeric(lastId) || null, fresh: true });
+      this.streams.set(key, { lastId, lastNum: lastId === null ? null : numeric(lastId) || null, fresh: true, seen: new IdWindow(RECENT_IDS) });
     }
     this.registerCommands();
   }
@@ -201,7 +230,7 @@ export class RpaLogs implements Module {
       await Promise.all(
         specs.map((spec) => {
           let state = this.streams.get(spec.key);
-          if (!state) this.streams.set(spec.key, (state = { lastId: null, lastNum: null, fresh: true }));
+          if (!state) this.streams.set(spec.key, (state = { lastId: null, lastNum: null, fresh: true, seen: new IdWindow(RECENT_IDS) }));
           state.fresh = true;
           const stream = state;
           return openSse({
@@ -240,29 +269,41 @@ export class RpaLogs implements Module {
     this.ctx.journal.record({ upstream: 'rpaLogs', type: 'auth-failed', level: 'error', ids: {}, summary: message, raw: null });
   }
 
-  /** True when this id was delivered before (resume overlap, proxy streams sharing an error event). */
-  private duplicate(stream: StreamState, seen: string, id: string, jobless: boolean): boolean {
+  /** True when this id was delivered before (resume overlap, a replayed jobless event). */
+  private duplicate(stream: StreamState, key: string, id: string, jobless: boolean): boolean {
     const n = numeric(id);
+    if (Number.isNaN(n)) {
+      stream.fresh = false;
+      const seen = `${key}\u0000${id}`;
+      if (this.recent.has(seen)) return true;
+      this.remember(seen);
+      return false;
+    }
     if (stream.fresh) {
       stream.fresh = false;
-      if (!Number.isNaN(n) && stream.lastNum !== null && n <= stream.lastNum && !this.recent.has(seen)) {
+      if (stream.lastNum !== null && n <= stream.lastNum && !stream.seen.has(n)) {
         // Ids went backwards to one never seen: the upstream restarted its numbering.
         this.ctx.journal.record({ upstream: 'rpaLogs', type: 'ids-restarted', level: 'warn', ids: {}, summary: `upstream event ids restarted (${stream.lastNum} → ${n})`, raw: null });
         stream.lastNum = null;
-        this.recent.clear();
-        this.recentOrder.length = 0;
-        this.recentHead = 0;
+        this.forgetIds();
       }
     }
-    if (!Number.isNaN(n)) {
-      if (stream.lastNum !== null && n <= stream.lastNum) return true;
-      stream.lastNum = n;
-    }
-    if ((jobless || Number.isNaN(n)) && this.recent.has(seen)) return true;
-    this.remember(seen);
+    if (stream.lastNum !== null && n <= stream.lastNum) return true;
+    stream.lastNum = n;
+    // After an empty `id:` cleared lastNum, only the window knows a replayed jobless event.
+    if (jobless && stream.seen.has(n)) return true;
+    stream.seen.add(n);
     return false;
   }
 
+  private forgetIds(): void {
+    for (const s of this.streams.values()) s.seen.clear();
+    this.recent.clear();
+    this.recentOrder.length = 0;
+    this.recentHead = 0;
+  }
+
+  /** Non-numeric ids, shared by every stream (keyed with the stream). */
   private remember(id: string): void {
     if (this.recentOrder.length < RECENT_IDS) this.recentOrder.push(id);
     else {
@@ -275,7 +316,7 @@ export class RpaLogs implements Module {
 
   /** One SSE message: validate, dedupe, file under its job, publish, journal, alert. */
   ingest(key: string, stream: StreamState, message: EventSourceMessage, session: LinkSession): void {
-    const parsed = parseUpstream(RpaEvent, message.data);
+    const parsed = parseUpstream(RpaEvent, message.data, isLogEvent);
     if (!parsed.ok) {
       this.stats.invalid++;
       session.error(`invalid log event: ${parsed.message}`);
@@ -284,7 +325,7 @@ export class RpaLogs implements Module {
     }
     const event = parsed.value;
     const jobless = event.type !== 'log';
-    if (message.id && this.duplicate(stream, `${key}\u0000${message.id}`, message.id, jobless)) {
+    if (message.id && this.duplicate(stream, key, message.id, jobless)) {
       this.stats.duplicates++;
       return;
     }
@@ -292,8 +333,12 @@ export class RpaLogs implements Module {
     session.event();
     const receivedAt = Date.now();
     let extra: Record<string, unknown> | null = null;
-    for (const k in event) if (!KNOWN.has(k)) (extra ??= {})[k] = (event as Record<string, unknown>)[k];
-    const line: Omit<LogLine, 'seq' | 'jobId'> = {
+    // `__proto__` is dropped, as zod drops it (assigning it would set extra's prototype).
+    for (const k in event) if (!KNOWN.has(k) && k !== '__proto__') (extra ??= {})[k] = (event as Record<string, unknown>)[k];
+    // Built once and kept as is by the ring, the hub and the disk writer (no per-stage copies).
+    const line: LogLine = {
+      jobId: '',
+      seq: 0,
       id: message.id ?? null,
       receivedAt,
       kind: event.type,
@@ -306,8 +351,7 @@ export class RpaLogs implements Module {
       extra: extra ?? EMPTY,
     };
     if (event.type === 'log') {
-      const full = this.book.add(event.job_id, line);
-      this.ctx.hub.publish('logs.lines', full);
+      this.ctx.hub.publish('logs.lines', this.book.add(event.job_id, line));
       if (event.level === 'ERROR' || event.level === 'WARNING' || event.level === 'CRITICAL') {
         this.journal(receivedAt, event.level === 'WARNING' ? 'warn' : 'error', `log.${event.level.toLowerCase()}`, event.job_id, `[${event.level}] ${event.message}`, event);
         this.alertFor(event.job_id, event.level, event.message, receivedAt);
@@ -316,7 +360,7 @@ export class RpaLogs implements Module {
     }
     // A system line: the stream's own job in proxy mode; in direct mode every active job.
     const targets = event.job_id ? [event.job_id] : key !== '*' ? [key] : this.book.activeJobs(receivedAt, SYSTEM_LINE_WINDOW_MS);
-    for (const jobId of targets) this.ctx.hub.publish('logs.lines', this.book.add(jobId, line));
+    for (const jobId of targets) this.ctx.hub.publish('logs.lines', this.book.add(jobId, { ...line }));
     this.journal(receivedAt, event.type === 'error' ? 'error' : 'info', event.type, targets.length === 1 ? targets[0] : undefined, event.message, event, true);
     if (event.type === 'error') session.error(`upstream: ${event.message}`);
   }

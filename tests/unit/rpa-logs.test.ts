@@ -93,7 +93,7 @@ async function boot(
   return b;
 }
 
-const logFrame = (id: number | null, fields: Record<string, unknown>, eol = '\n') =>
+const logFrame = (id: number | string | null, fields: Record<string, unknown>, eol = '\n') =>
   `${id === null ? '' : `id: ${id}${eol}`}data: ${JSON.stringify({ type: 'log', level: 'INFO', message: 'm', operadora: 'VIVO', job_id: 'frame', timestamp: '2025-11-05T01:53:35.123Z', service: 'rpa-api', logger: 'app.main', ...fields })}${eol}${eol}`;
 
 /** A fetch whose response body is exactly these byte chunks (for BOM and splits the network could merge). */
@@ -108,6 +108,24 @@ function chunkedFetch(chunks: Uint8Array[]): typeof fetch {
     });
     return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8' } });
   }) as typeof fetch;
+}
+
+/** A fetch serving one body per connection, in order: each but the last ends (so the console reconnects). */
+function scriptedFetch(bodies: string[]): typeof fetch & { lastEventIds: Array<string | null> } {
+  const lastEventIds: Array<string | null> = [];
+  const doFetch = (async (_url: string, init?: RequestInit) => {
+    lastEventIds.push((init?.headers as Record<string, string> | undefined)?.['Last-Event-ID'] ?? null);
+    const text = bodies.shift();
+    const last = bodies.length === 0;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        if (text) controller.enqueue(new TextEncoder().encode(text));
+        if (!last) controller.close();
+      },
+    });
+    return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+  }) as typeof fetch;
+  return Object.assign(doFetch, { lastEventIds });
 }
 
 const jobLines = (b: Boot, job: string) => b.lines.filter((l) => l.jobId === job && l.kind === 'log');
@@ -183,6 +201,46 @@ describe('RPA logs connector: SSE framing (seed 000)', () => {
     // The backoff here is 10–50 ms; the server asked for 1.5 s and is obeyed.
     const st = await until('reconnecting', () => (b.status().state === 'reconnecting' ? b.status() : null));
     expect(st.message).toMatch(/retrying in 2 s/);
+  });
+});
+
+describe('RPA logs connector: duplicates and id restarts', () => {
+  const frames = (ids: Array<number | string>) => ids.map((id) => logFrame(id, { message: `m${id}` })).join('');
+  // From main's ring: the first connection can deliver before boot() subscribes to the hub.
+  const filed = (b: Boot) => b.logs.book.page('frame', undefined, 100).lines.filter((l) => l.kind === 'log');
+  const ids = (b: Boot) => filed(b).map((l) => l.id);
+
+  it('drops a replayed overlap after a reconnect and says nothing about a restart', async () => {
+    const fetch = scriptedFetch([frames([1, 2, 3]), frames([2, 3, 4])]);
+    const b = await boot('http://127.0.0.1:9', { module: { fetch } });
+    await until('four lines', () => ids(b).length === 4);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(ids(b)).toEqual(['1', '2', '3', '4']);
+    expect(fetch.lastEventIds).toEqual([null, '3']);
+    expect(b.logs.stats.duplicates).toBe(2);
+    expect(b.journal.some((e) => e.type === 'ids-restarted')).toBe(false);
+  });
+
+  it('takes ids that went back to unseen numbers as an upstream restart, then dedupes from there', async () => {
+    const fetch = scriptedFetch([frames([5, 6, 7]), frames([1, 2]), frames([2, 3])]);
+    const b = await boot('http://127.0.0.1:9', { module: { fetch } });
+    await until('six lines', () => ids(b).length === 6);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(ids(b)).toEqual(['5', '6', '7', '1', '2', '3']);
+    expect(b.journal.filter((e) => e.type === 'ids-restarted').map((e) => e.summary)).toEqual(['upstream event ids restarted (7 → 1)']);
+    expect(b.logs.stats.duplicates).toBe(1);
+  });
+
+  it('dedupes non-numeric ids, and keeps unknown fields except __proto__', async () => {
+    const polluted = 'id: p\ndata: {"type":"log","level":"INFO","message":"mp","job_id":"frame","__proto__":{"polluted":1},"x":2}\n\n';
+    const fetch = scriptedFetch([frames(['a', 'b']), frames(['b', 'c']) + polluted]);
+    const b = await boot('http://127.0.0.1:9', { module: { fetch } });
+    await until('four lines', () => ids(b).length === 4);
+    expect(ids(b)).toEqual(['a', 'b', 'c', 'p']);
+    expect(b.logs.stats.duplicates).toBe(1);
+    const extra = filed(b).at(-1)!.extra;
+    expect(extra).toEqual({ x: 2 });
+    expect(Object.getPrototypeOf(extra)).toBe(Object.prototype);
   });
 });
 

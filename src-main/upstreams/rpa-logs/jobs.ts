@@ -67,6 +67,9 @@ interface JobState {
 }
 
 const MAX_TAGS = 8;
+/** Service/logger names shared by held lines: how many, and how long (others keep their own copy). */
+const MAX_NAMES = 4_096;
+const MAX_NAME_LENGTH = 100;
 
 /**
  * Per-job bounded buffers in main, the job summaries the picker shows, and the small durable
@@ -78,6 +81,7 @@ export class JobBook {
   private pinned = new Set<string>();
   /** Silent jobs that logged again since the last silence check. */
   private readonly revived = new Set<string>();
+  private readonly names = new Map<string, string>();
   private bufferLines: number;
   persistLines: number;
 
@@ -95,11 +99,15 @@ export class JobBook {
     this.load();
   }
 
-  /** Add a line (its `seq` is assigned here) and return it. */
-  add(jobId: string, line: Omit<LogLine, 'seq' | 'jobId'>): LogLine {
+  /** File `line` under `jobId`: sets its `jobId` and `seq` and keeps that very object (no copy). */
+  add(jobId: string, line: LogLine): LogLine {
     const job = this.ensure(jobId);
-    const full = { jobId, seq: job.nextSeq++, ...line } as LogLine;
-    job.ring.push(full);
+    // The book's own id string: every held line shares it instead of keeping its parsed copy.
+    line.jobId = job.jobId;
+    line.seq = job.nextSeq++;
+    line.service = this.intern(line.service);
+    line.logger = this.intern(line.logger);
+    job.ring.push(line);
     if (line.kind === 'log') {
       job.lines++;
       if (line.level === 'ERROR' || line.level === 'CRITICAL') job.errors++;
@@ -114,12 +122,12 @@ export class JobBook {
       }
     }
     if (this.persistLines > 0) {
-      job.unsaved.push(full);
+      job.unsaved.push(line);
       // Bound the pending list under a flood: older unsaved lines would be trimmed on disk anyway.
       if (job.unsaved.length > this.persistLines * 2) job.unsaved.splice(0, job.unsaved.length - this.persistLines);
     }
     this.dirty.add(jobId);
-    return full;
+    return line;
   }
 
   has(jobId: string): boolean {
@@ -257,6 +265,18 @@ export class JobBook {
         upsert.run(job.jobId, JSON.stringify({ ...summary, newestSeq }));
       }
     });
+  }
+
+  /**
+   * One shared copy of a low-variety name: each parsed line brings its own copy of "rpa-worker",
+   * "app.downloader"…, and held lines are most of main's heap (and of its GC work) under a flood.
+   */
+  private intern(name: string): string {
+    if (name.length > MAX_NAME_LENGTH) return name;
+    const known = this.names.get(name);
+    if (known !== undefined) return known;
+    if (this.names.size < MAX_NAMES) this.names.set(name, name);
+    return name;
   }
 
   private ensure(jobId: string): JobState {
