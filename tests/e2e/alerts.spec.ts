@@ -110,7 +110,7 @@ test.describe('alert center and sound', () => {
       await page.getByTestId('tab-history').click();
       await expect(page.locator('[data-testid=alert-item][data-state=acknowledged]').first()).toContainText('reconhecido por browser');
     } finally {
-      await callBridge(page, 'settings.update', { settings: { ...s, language: 'en' } });
+      await callBridge(page, 'settings.update', { settings: { ...s, language: 'auto' } }); // the default: the next spec on this worker's host follows its browser
     }
   });
 });
