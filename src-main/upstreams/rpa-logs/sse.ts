@@ -45,14 +45,20 @@ export async function openSse(options: SseOptions): Promise<void> {
   const { session } = options;
   const headers: Record<string, string> = { Accept: 'text/event-stream', 'Cache-Control': 'no-cache', ...options.headers };
   if (options.lastEventId) headers['Last-Event-ID'] = options.lastEventId;
-  const timeout = AbortSignal.timeout(options.openTimeoutMs ?? 15_000);
-  const signal = AbortSignal.any([session.signal, timeout]);
+  // The open timeout covers the wait for response headers only: a fetch signal also governs
+  // the body, so a plain AbortSignal.timeout would cut a healthy stream after that time.
+  const openTimeoutMs = options.openTimeoutMs ?? 15_000;
+  const opening = new AbortController();
+  const openTimer = setTimeout(() => opening.abort(), openTimeoutMs);
+  const signal = AbortSignal.any([session.signal, opening.signal]);
   let res: Response;
   try {
     res = await (options.fetch ?? fetch)(options.url, { headers, signal, cache: 'no-store', redirect: 'follow' });
   } catch (error) {
-    if (timeout.aborted && !session.signal.aborted) throw new Error(`no answer from ${new URL(options.url).host} in ${Math.round((options.openTimeoutMs ?? 15_000) / 1000)} s`);
+    if (opening.signal.aborted && !session.signal.aborted) throw new Error(`no answer from ${new URL(options.url).host} in ${Math.round(openTimeoutMs / 1000)} s`);
     throw new Error(`cannot reach ${new URL(options.url).host}: ${causeOf(error)}`);
+  } finally {
+    clearTimeout(openTimer);
   }
   if (res.status === 401 || res.status === 403) {
     const message = await bodyMessage(res);
