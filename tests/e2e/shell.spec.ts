@@ -69,7 +69,7 @@ test.describe('console shell (demo mode)', () => {
       const page = await context.newPage();
       await page.goto(host.url);
       await expect(page.getByRole('heading', { level: 1 })).toHaveText(label);
-      await expect(page.locator('.conn-card[data-state="open"]')).toHaveCount(4, { timeout: 20_000 });
+      await expect(page.locator('.conn-card[data-state="open"]')).toHaveCount(5, { timeout: 20_000 }); // all five upstreams
       await page.waitForTimeout(1_500);
       await page.screenshot({ path: `test-results/screens/connections-${locale}.png` });
       if (locale === 'pt-BR') await page.screenshot({ path: 'docs/screenshot.png' });
@@ -94,7 +94,7 @@ test('no secret crosses the bridge or reaches the DOM or renderer storage', asyn
       ws.on('framesent', (f) => frames.push(String(f.payload)));
     });
     await page.goto(host.url);
-    await expect(page.locator('.conn-card[data-state="open"]')).toHaveCount(4, { timeout: 20_000 });
+    await expect(page.locator('.conn-card[data-state="open"]')).toHaveCount(5, { timeout: 20_000 }); // all five upstreams
     for (const link of await page.locator('nav .nav-link').all()) {
       await link.click();
       await page.waitForTimeout(600);
