@@ -9,7 +9,7 @@ import { AuthError, type Link, type LinkSession } from './lifecycle';
 import { InstanceBook, asState, type StateChange } from './evolution/book';
 import { ClockEstimator } from './evolution/clock';
 import { Dedupe } from './evolution/dedupe';
-import { ConnectionData, Envelope, KNOWN_EVENTS, MESSAGE_EVENTS, QrData, dedupeKey, sanitize, summarize } from './evolution/envelope';
+import { ConnectionData, KNOWN_EVENTS, MESSAGE_EVENTS, QrData, dedupeKey, messageIdOf, parseEnvelope, sanitize, summarize } from './evolution/envelope';
 import { EventHistory, toCsv, toNdjson } from './evolution/history';
 import { Metrics } from './evolution/metrics';
 import { RateLimiter } from './evolution/rate';
@@ -88,7 +88,10 @@ export class Evolution implements Module {
     this.applyConfig();
     this.dedupe = new Dedupe(this.config.dedupeWindowMs);
     this.limiter = new RateLimiter(this.settings().displayRateLimitPerMin);
-    this.history = new EventHistory(ctx.storage, this.config.historyRows, { flushMs: options.historyFlushMs ?? 250 });
+    this.history = new EventHistory(ctx.storage, this.config.historyRows, {
+      ...(options.historyFlushMs ? { flushMs: options.historyFlushMs } : {}),
+      onError: (message) => ctx.journal.record({ upstream: 'evolution', type: 'history.failed', level: 'error', ids: {}, summary: `WhatsApp event history: ${message}`, raw: null }),
+    });
     this.rest = new EvolutionRest({ baseUrl: () => this.settings().url, apiKey: () => ctx.secrets.get(API_KEY), ...(options.fetch ? { fetch: options.fetch } : {}) });
     this.registerCommands();
   }
@@ -160,6 +163,7 @@ export class Evolution implements Module {
 
   private applyConfig(): void {
     this.hiddenTypes = new Set(this.config.rules.filter((r) => r.hidden && r.event !== '*').map((r) => r.event));
+    this.rulesByEvent.clear();
   }
 
   /** (Re)create everything for the current URL, key and mode. */
@@ -474,19 +478,21 @@ export class Evolution implements Module {
         return this.invalid(session, `event "${preview(name, 60)}": payload is not JSON: ${preview(raw as string, 80)}`, raw, null);
       }
     }
-    const parsed = checkUpstream(Envelope, raw);
+    const parsed = parseEnvelope(raw);
     if (!parsed.ok) return this.invalid(session, `event "${preview(name, 60)}": ${parsed.message}`, raw, raw && typeof raw === 'object' ? (raw as { apikey?: unknown }).apikey : null);
     const env = parsed.value;
     if (env.event !== name) return this.invalid(session, `socket event "${preview(name, 60)}" carries an envelope for "${env.event}"`, raw, env.apikey);
     if (via === 'instance' && env.instance !== namespace) return this.invalid(session, `namespace /${namespace} delivered an event of instance "${env.instance}"`, raw, env.apikey);
 
-    let text: string | null = null;
-    const dataText = () => (text ??= JSON.stringify(env.data));
-    if (this.dedupe.check(dedupeKey(env, dataText), receivedAt)) {
+    // The payload's JSON is needed for the secret check and the history; for the dedupe key only
+    // when the event has no message id (so a duplicate with an id costs no stringify).
+    const id = messageIdOf(env);
+    let t = id === null ? JSON.stringify(env.data) : null;
+    if (this.dedupe.check(dedupeKey(env, id ?? t!), receivedAt)) {
       this.stats.duplicates++;
       return;
     }
-    const t = dataText();
+    t ??= JSON.stringify(env.data);
     const dirty = SECRETISH.test(t) || (!!env.apikey && t.includes(env.apikey));
     const data = dirty ? sanitize(env.data, env.apikey) : env.data;
     this.stats.accepted++;
@@ -590,8 +596,13 @@ export class Evolution implements Module {
     }
   }
 
+  /** Rule of an event type, looked up once per type and config (it runs for every event). */
+  private readonly rulesByEvent = new Map<string, WhatsappConfig['rules'][number] | undefined>();
   private ruleFor(event: string) {
-    return this.config.rules.find((r) => r.event === event) ?? this.config.rules.find((r) => r.event === '*');
+    if (this.rulesByEvent.has(event)) return this.rulesByEvent.get(event);
+    const rule = this.config.rules.find((r) => r.event === event) ?? this.config.rules.find((r) => r.event === '*');
+    if (this.rulesByEvent.size < 1_000) this.rulesByEvent.set(event, rule);
+    return rule;
   }
 
   private applyRules(event: WaEvent): void {
@@ -732,15 +743,8 @@ export class Evolution implements Module {
       displayDropped: this.limiter.dropped,
       unknownTypes: [...this.unknownTypes],
       serverUtcOffsetMin: this.clock.offsetMinutes,
-      history: { rows: Math.min(this.history.maxRows, this.historyRowsEstimate()), max: this.history.maxRows, dropped: this.history.dropped },
+      history: { rows: this.history.approximateRows(), max: this.history.maxRows, dropped: this.history.dropped },
     });
-  }
-
-  private historyRowsCache = { at: 0, rows: 0 };
-  private historyRowsEstimate(): number {
-    const now = Date.now();
-    if (now - this.historyRowsCache.at > 10_000) this.historyRowsCache = { at: now, rows: this.history.count() };
-    return this.historyRowsCache.rows;
   }
 
   private requireInstance(name: string | undefined): string {

@@ -21,9 +21,17 @@ export class ClockEstimator {
     return Date.parse(dateTime);
   }
 
+  private lastText: string | null | undefined = null;
+  private lastParsed = NaN;
+
   /** Record one sample and return the corrected latency (ms, ≥ 0), or null when no usable date. */
   latency(dateTime: string | null | undefined, receivedAt: number): number | null {
-    const parsed = ClockEstimator.parse(dateTime);
+    // Events come in runs with the same millisecond stamp: parse each distinct text once.
+    if (dateTime !== this.lastText) {
+      this.lastText = dateTime;
+      this.lastParsed = ClockEstimator.parse(dateTime);
+    }
+    const parsed = this.lastParsed;
     if (!Number.isFinite(parsed)) return null;
     const skew = receivedAt - parsed;
     if (this.skews.length < WINDOW) this.skews.push(skew);

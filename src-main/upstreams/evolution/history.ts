@@ -1,6 +1,7 @@
-import type { SQLInputValue, StatementSync } from 'node:sqlite';
+import type { StatementSync } from 'node:sqlite';
 import type { WaEvent } from '../../contract/evolution';
 import type { Storage } from '../../core/storage';
+import { HistoryBatch, HistoryWriter } from './history-writer';
 
 export interface HistoryFilter {
   limit: number;
@@ -13,28 +14,33 @@ export interface HistoryFilter {
 }
 
 const MAX_DATA = 32_768;
-const CHUNK = 50;
-const INSERT = 'INSERT OR REPLACE INTO whatsapp_events (seq, received_at, date_time, latency_ms, event, instance, via, sender, summary, data) VALUES';
-const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+/** A batch goes to the writer when it is this big, or FLUSH_MS after its first row. */
+const BATCH_ROWS = 500;
+const FLUSH_MS = 100;
+const TRIM_EVERY = 1_000;
+const ERROR_REPORT_MS = 10_000;
 
 /**
- * Evolution event history on disk (`whatsapp_events`), written in batches, bounded to the
- * newest `maxRows`, queried by instance, type and text. Sequence numbers continue across
- * restarts so the renderer can page by `seq`.
+ * Evolution event history on disk (`whatsapp_events`), written in batches from a worker thread
+ * (`HistoryWriter`): a row is committed at most `flushMs` (100 ms) plus one transaction after it
+ * arrives, and on close. Bounded to the newest `maxRows`, queried by instance, type and text on
+ * the main connection after waiting for the writer, so a query sees every event added before it.
+ * Sequence numbers continue across restarts so the renderer can page by `seq`.
  */
 export class EventHistory {
   private seq: number;
-  private pending: WaEvent[] = [];
-  private texts: Array<string | undefined> = [];
+  private pending = new HistoryBatch();
   private timer: NodeJS.Timeout | null = null;
   private sinceTrim = 0;
-  /** Rows not written because a single flush window overflowed (counted). */
+  private readonly writer: HistoryWriter;
+  /** Rows not written: the queue overflowed or the writer failed (counted). */
   dropped = 0;
+  private errorReportedAt = -Infinity;
 
   constructor(
     private readonly storage: Storage,
     public maxRows: number,
-    private readonly options: { flushMs?: number; maxPending?: number } = {},
+    private readonly options: { flushMs?: number; maxPending?: number; onError?: (message: string) => void } = {},
   ) {
     storage.migrate('whatsapp', [
       `CREATE TABLE whatsapp_events (seq INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, date_time TEXT, latency_ms INTEGER,
@@ -42,6 +48,18 @@ export class EventHistory {
     ]);
     const row = storage.db.prepare('SELECT MAX(seq) AS seq FROM whatsapp_events').get() as { seq: number | null };
     this.seq = row.seq ?? 0;
+    this.writer = new HistoryWriter({
+      path: storage.path,
+      table: 'whatsapp_events',
+      onError: (message, rows) => {
+        this.dropped += rows;
+        // One report per ERROR_REPORT_MS (a broken disk fails every batch); `dropped` keeps the count.
+        const now = Date.now();
+        if (now - this.errorReportedAt < ERROR_REPORT_MS) return;
+        this.errorReportedAt = now;
+        options.onError?.(rows ? `${message} — ${rows} event(s) not stored` : message);
+      },
+    });
   }
 
   nextSeq(): number {
@@ -50,52 +68,57 @@ export class EventHistory {
 
   /** Queue one event; `dataJson` is `JSON.stringify(event.data)` when the caller has it already. */
   add(event: WaEvent, dataJson?: string): void {
-    if (this.pending.length >= (this.options.maxPending ?? 50_000)) {
+    if (this.pending.length + this.writer.pendingRows >= (this.options.maxPending ?? 50_000)) {
       this.dropped++;
       return;
     }
-    this.pending.push(event);
-    this.texts.push(dataJson);
-    this.timer ??= setTimeout(() => this.flush(), this.options.flushMs ?? 250);
+    const p = this.pending;
+    p.seq.push(event.seq);
+    p.receivedAt.push(event.receivedAt);
+    p.dateTime.push(event.dateTime);
+    p.latencyMs.push(event.latencyMs);
+    p.event.push(event.event);
+    p.instance.push(event.instance);
+    p.via.push(event.via);
+    p.sender.push(event.sender);
+    p.summary.push(event.summary);
+    p.data.push(dataText(event.data, dataJson));
+    if (this.pending.length >= BATCH_ROWS) this.post();
+    else this.timer ??= setTimeout(() => this.post(), this.options.flushMs ?? FLUSH_MS);
   }
 
-  flush(): void {
+  /** Hand the pending rows to the writer without waiting. */
+  private post(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.pending.length === 0 || !this.storage.db.isOpen) return;
-    const rows = this.pending;
-    const texts = this.texts;
-    this.pending = [];
-    this.texts = [];
-    const params = (e: WaEvent, i: number) => [e.seq, e.receivedAt, e.dateTime, e.latencyMs, e.event, e.instance, e.via, e.sender, e.summary, dataText(e.data, texts[i])];
-    this.storage.transaction(() => {
-      // Rows go in chunks of CHUNK per statement: far fewer calls across the SQLite binding.
-      let i = 0;
-      for (; i + CHUNK <= rows.length; i += CHUNK) {
-        const values: SQLInputValue[] = [];
-        for (let j = i; j < i + CHUNK; j++) values.push(...(params(rows[j]!, j) as SQLInputValue[]));
-        this.insertMany().run(...values);
-      }
-      const one = this.insertOne();
-      for (; i < rows.length; i++) one.run(...(params(rows[i]!, i) as SQLInputValue[]));
-    });
-    this.sinceTrim += rows.length;
-    if (this.sinceTrim >= 1_000) this.trim();
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = new HistoryBatch();
+    this.sinceTrim += batch.length;
+    let trimBelow = 0;
+    if (this.sinceTrim >= TRIM_EVERY) {
+      this.sinceTrim = 0;
+      trimBelow = this.seq - this.maxRows;
+    }
+    this.writer.write(batch, trimBelow);
   }
 
-  private one: StatementSync | null = null;
-  private many: StatementSync | null = null;
-  private insertOne(): StatementSync {
-    return (this.one ??= this.storage.db.prepare(`${INSERT} ${ROW}`));
-  }
-  private insertMany(): StatementSync {
-    return (this.many ??= this.storage.db.prepare(`${INSERT} ${Array.from({ length: CHUNK }, () => ROW).join(', ')}`));
+  /** Write everything added so far and wait until it is committed. */
+  flush(): void {
+    this.post();
+    this.writer.sync();
   }
 
-  trim(): void {
-    this.sinceTrim = 0;
-    this.storage.run('DELETE FROM whatsapp_events WHERE seq <= ?', this.seq - this.maxRows);
+  /**
+   * Rows in the table, estimated from the sequence range: no table scan (COUNT(*) reads every page)
+   * and no wait for the writer, so the once-a-second metrics never stall the main thread.
+   */
+  approximateRows(): number {
+    this.firstSeq ??= this.storage.db.prepare('SELECT MIN(seq) AS seq FROM whatsapp_events');
+    const first = (this.firstSeq.get() as { seq: number | null }).seq;
+    return first === null ? 0 : Math.min(this.maxRows, this.seq - first + 1);
   }
+  private firstSeq: StatementSync | null = null;
 
   count(): number {
     this.flush();
@@ -131,7 +154,8 @@ export class EventHistory {
   }
 
   dispose(): void {
-    this.flush();
+    this.post();
+    this.writer.close();
   }
 }
 
