@@ -83,11 +83,16 @@ const suite: BenchSuite = {
       const rounds = Math.max(3, Math.round(7 * ctx.scale));
       const consoleMs: number[] = [];
       const bareMs: number[] = [];
+      const upstreamMs: number[] = [];
       const warmup = 2;
       for (let i = 0; i < rounds + warmup; i++) {
         const n = 5_000 + (i % 2); // a different total each round, so "shown" is unambiguous
+        // Both pages are clients of the simulator: same message, same moment. The clock starts
+        // once the upstream has built and sent it (its own 5,000-ticket generation is not ours).
+        const sent = performance.now();
+        sim.setTicketCount(n);
         const t0 = performance.now();
-        sim.setTicketCount(n); // both pages are clients of the simulator: same message, same moment
+        upstreamMs.push(t0 - sent);
         const [c, b] = await Promise.all([shown(page, n).then(() => performance.now() - t0), bareShown(bare, n).then(() => performance.now() - t0)]);
         if (i >= warmup) {
           consoleMs.push(c);
@@ -96,7 +101,7 @@ const suite: BenchSuite = {
         await new Promise((r) => setTimeout(r, 1_200)); // let the snapshot write (once a second) land between rounds
       }
       const med = percentile(consoleMs, 50);
-      rows.push({ bench: 'wallboard', metric: 'tickets_update 5,000 → rendered (median)', console: Math.round(med), bare: Math.round(percentile(bareMs, 50)), unit: 'ms', target: '< 200 ms', met: med < 200, note: `${rounds} rounds after ${warmup} warm-up; p95 ${Math.round(percentile(consoleMs, 95))} ms; upstream socket → main (zod) → bridge → store → sorted table` });
+      rows.push({ bench: 'wallboard', metric: 'tickets_update 5,000 → rendered (median)', console: Math.round(med), bare: Math.round(percentile(bareMs, 50)), unit: 'ms', target: '< 200 ms', met: med < 200, note: `${rounds} rounds after ${warmup} warm-up; p95 ${Math.round(percentile(consoleMs, 95))} ms; from the upstream's send (building it took ${Math.round(percentile(upstreamMs, 50))} ms): socket → main (zod) → bridge → store → sorted table` });
 
       // 2) Memory across many updates (renderer heap after GC, console page vs bare page).
       const updates = Math.round(10_000 * ctx.scale);
