@@ -1,9 +1,38 @@
 import { startRpaLogSimulator, type RpaLogSimulator } from '../../src-main/demo/rpa-logs-sim';
-import { expect, startHost, test, type ConsoleHost } from './host';
+import { callBridge, expect, startHost, test, type ConsoleHost } from './host';
 
 const XSS = '<img src=x onerror=alert(1)>';
 
 test.describe('job logs (seed 000) in the demo host', () => {
+  test('alert rules per job and level are edited on the page and kept by main', async ({ page, host }) => {
+    await page.goto(`${host.url}#/logs`);
+    const before = ((await callBridge(page, 'logs.config')) as { value: object }).value;
+    // The host is shared with other specs: put the rules back afterwards.
+    try {
+      const rules = page.getByTestId('log-rules');
+      await rules.locator('summary').click();
+      await expect(rules.getByTestId('log-rule')).toHaveCount(1); // the default: ERROR on every job
+      await rules.getByTestId('log-rule-add').click();
+      const added = rules.getByTestId('log-rule').nth(1);
+      await added.getByRole('textbox').fill('abc-123-def-456');
+      await added.getByRole('combobox').first().selectOption('WARNING');
+      await added.getByRole('combobox').nth(1).selectOption('high');
+      await rules.getByTestId('log-silent').fill('15');
+      await rules.getByTestId('log-rules-save').click();
+      await expect(rules.getByTestId('log-rules-message')).toContainText('Saved');
+
+      await page.reload();
+      await page.getByTestId('log-rules').locator('summary').click();
+      const kept = page.getByTestId('log-rule').nth(1);
+      await expect(kept.getByRole('textbox')).toHaveValue('abc-123-def-456');
+      await expect(kept.getByRole('combobox').first()).toHaveValue('WARNING');
+      await expect(kept.getByRole('combobox').nth(1)).toHaveValue('high');
+      await expect(page.getByTestId('log-silent')).toHaveValue('15');
+    } finally {
+      await callBridge(page, 'logs.configure', before);
+    }
+  });
+
   test('demo jobs appear with counts; opening one shows live lines coloured by level', async ({ page, host }) => {
     await page.goto(`${host.url}#/logs`);
     const rows = page.getByTestId('job-row');

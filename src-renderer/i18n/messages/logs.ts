@@ -2,6 +2,18 @@ export default {
   en: {
     logs: {
       title: 'Job logs',
+      rules: {
+        title: 'Alert rules',
+        job: 'Job id (* = every job)',
+        level: 'Level',
+        severity: 'Alert severity',
+        enabled: 'On',
+        add: 'Add rule',
+        remove: 'Remove rule',
+        silentMinutes: 'A pinned job silent for (minutes, 0 = off) raises an alert',
+        persistLines: 'Lines per job kept across restarts',
+        saved: 'Saved: applies to the next lines',
+      },
       jobIdPlaceholder: 'Job id (e.g. abc-123-def-456)',
       open: 'Open',
       pin: 'Pin',
@@ -39,6 +51,18 @@ export default {
   'pt-BR': {
     logs: {
       title: 'Logs de jobs',
+      rules: {
+        title: 'Regras de alerta',
+        job: 'ID do job (* = todos)',
+        level: 'Nível',
+        severity: 'Severidade do alerta',
+        enabled: 'Ativa',
+        add: 'Adicionar regra',
+        remove: 'Remover regra',
+        silentMinutes: 'Job fixado em silêncio por (minutos, 0 = desligado) gera alerta',
+        persistLines: 'Linhas por job mantidas entre reinícios',
+        saved: 'Salvo: vale para as próximas linhas',
+      },
       jobIdPlaceholder: 'ID do job (ex.: abc-123-def-456)',
       open: 'Abrir',
       pin: 'Fixar',
