@@ -12,20 +12,12 @@ import { kioskModule } from '../../src-main/core/kiosk';
 import { DASHBOARD_WS_PATH, startDashboardSimulator, type DashboardSimulator } from '../../src-main/demo/dashboard-sim';
 import { KeyFileCipher } from '../../src-main/secrets/cipher';
 import { dashboardModule } from '../../src-main/upstreams/dashboard';
+import { until } from './until';
 
 const caller = { host: 'web' as const, trusted: true, session: 't' };
 let cores: Core[] = [];
 let sims: DashboardSimulator[] = [];
 
-async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function boot(options: { url?: string; dataDir?: string; settings?: (s: Settings) => void } = {}) {
   const sim = options.url ? null : await startDashboardSimulator({ autoplay: false, seed: 4 });

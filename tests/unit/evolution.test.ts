@@ -10,6 +10,7 @@ import { createCore, type Core } from '../../src-main/core/app-core';
 import { startEvolutionSimulator, type EvolutionSimulator, type EvolutionSimulatorOptions } from '../../src-main/demo/evolution-sim';
 import { KeyFileCipher } from '../../src-main/secrets/cipher';
 import { Evolution, type EvolutionOptions } from '../../src-main/upstreams/evolution';
+import { until } from './until';
 
 const KEY = 'evo-test-global-key-0123456789';
 const caller = { host: 'web' as const, trusted: true, session: 't' };
@@ -23,16 +24,6 @@ afterEach(async () => {
   sims = [];
 });
 
-/** Wait for a condition driven by sockets and the code's own timers; never asserts on speed. */
-async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 8_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 async function sim(options: EvolutionSimulatorOptions = {}): Promise<EvolutionSimulator> {
   const s = await startEvolutionSimulator({ apiKey: KEY, autoplay: false, seed: 11, instances: ['loja-sp', 'loja-rj', 'loja-bh'], ...options });

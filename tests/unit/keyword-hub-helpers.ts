@@ -9,6 +9,8 @@ import { createCore, type Core } from '../../src-main/core/app-core';
 import { startKeywordHubSimulator, type KeywordHubSimulator, type KeywordHubSimulatorOptions } from '../../src-main/demo/keyword-hub-sim';
 import { KeyFileCipher } from '../../src-main/secrets/cipher';
 import { keywordHubModule } from '../../src-main/upstreams/keyword-hub';
+import { until } from './until';
+export { until };
 
 export const caller = { host: 'web' as const, trusted: true, session: 't' };
 export const TOKEN = 'kh-test-token';
@@ -16,15 +18,6 @@ export const cores: Core[] = [];
 export const sims: KeywordHubSimulator[] = [];
 export const servers: WebSocketServer[] = [];
 
-export async function until<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 6_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 15));
-  }
-}
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startSim(o: KeywordHubSimulatorOptions = {}) {

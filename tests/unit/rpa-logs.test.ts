@@ -10,6 +10,7 @@ import { createCore, type Core } from '../../src-main/core/app-core';
 import { startRpaLogSimulator, type RpaLogSimulator, type RpaLogSimulatorOptions } from '../../src-main/demo/rpa-logs-sim';
 import { KeyFileCipher } from '../../src-main/secrets/cipher';
 import { RpaLogs, type RpaLogsOptions } from '../../src-main/upstreams/rpa-logs';
+import { until } from './until';
 
 const caller = { host: 'web' as const, trusted: true, session: 't' };
 const TOKEN = 'eyJ.test-token.sig';
@@ -23,16 +24,6 @@ afterEach(async () => {
   sims = [];
 });
 
-/** Wait for a condition driven by events (sockets, timers of the code under test); never asserts on speed. */
-async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 8_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 async function sim(options: RpaLogSimulatorOptions = {}): Promise<RpaLogSimulator> {
   const s = await startRpaLogSimulator({ autoplay: false, token: TOKEN, retryMs: 10, seed: 7, ...options });
