@@ -15,6 +15,7 @@ import { Metrics } from './evolution/metrics';
 import { RateLimiter } from './evolution/rate';
 import { EvolutionRest, RestError } from './evolution/rest';
 import { checkUpstream, preview } from './validate';
+import { JournalBudget } from './journal-budget';
 
 /**
  * Seed 002: the Evolution API v2's socket.io events. One shared socket.io Manager (one engine
@@ -74,7 +75,9 @@ export class Evolution implements Module {
   private readonly unknownTypes = new Set<string>();
   private readonly notified = new Map<string, number>();
   private readonly websocketChecked = new Map<string, number>();
-  private journalWindow = { second: 0, used: 0, suppressed: 0 };
+  private readonly journalBudget = new JournalBudget(JOURNAL_PER_SEC, (n) =>
+    this.ctx.journal.record({ upstream: 'evolution', type: 'events.suppressed', level: 'info', ids: {}, summary: `${n} Evolution events not copied to the inspector (limit ${JOURNAL_PER_SEC}/s; all are in the WhatsApp event history)`, raw: null }),
+  );
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly unsubscribe: Array<() => void> = [];
   private hiddenTypes = new Set<string>();
@@ -627,21 +630,10 @@ export class Evolution implements Module {
 
   /** State-like events always; others at most JOURNAL_PER_SEC a second (the rest counted). */
   private journal(event: WaEvent): void {
-    const always = ALWAYS_JOURNAL.has(event.event);
-    const second = Math.floor(event.receivedAt / 1000);
-    const w = this.journalWindow;
-    if (second !== w.second) {
-      if (w.suppressed > 0) {
-        this.ctx.journal.record({ upstream: 'evolution', type: 'events.suppressed', level: 'info', ids: {}, summary: `${w.suppressed} Evolution events not copied to the inspector (limit ${JOURNAL_PER_SEC}/s; all are in the WhatsApp event history)`, raw: null });
-      }
-      this.journalWindow = { second, used: 0, suppressed: 0 };
-    }
-    if (!always && this.journalWindow.used >= JOURNAL_PER_SEC) {
-      this.journalWindow.suppressed++;
+    if (!this.journalBudget.take(event.receivedAt, ALWAYS_JOURNAL.has(event.event))) {
       this.stats.journalSuppressed++;
       return;
     }
-    this.journalWindow.used++;
     const level = event.event === 'connection.update' && /state close/.test(event.summary) ? 'warn' : event.event === 'logout.instance' ? 'warn' : 'info';
     // QR images stay in the WhatsApp history; the inspector gets the event without the picture.
     const raw = event.event === 'qrcode.updated' ? { ...event, data: { qrcode: '(image omitted)' } } : event;

@@ -10,6 +10,7 @@ import { IdWindow } from './rpa-logs/id-window';
 import { JobBook } from './rpa-logs/jobs';
 import { openSse } from './rpa-logs/sse';
 import { parseUpstream, preview } from './validate';
+import { JournalBudget } from './journal-budget';
 
 /**
  * Seed 000's RPA log upstream. `direct`: one SSE stream `GET {url}/events/logs` with the global
@@ -108,7 +109,9 @@ export class RpaLogs implements Module {
   private readonly watched = new Map<string, string[]>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly lastAlert = new Map<string, { at: number; pending: number }>();
-  private journalWindow = { second: 0, used: 0, suppressed: 0 };
+  private readonly journalBudget = new JournalBudget(JOURNAL_PER_SEC, (n) =>
+    this.ctx.journal.record({ upstream: 'rpaLogs', type: 'log.suppressed', level: 'info', ids: {}, summary: `${n} log lines not copied to the inspector (rate limit ${JOURNAL_PER_SEC}/s; all are in the job log view)`, raw: null }),
+  );
   private readonly unsubscribe: Array<() => void> = [];
   /** Counters for tests and the bench. */
   readonly stats = { events: 0, duplicates: 0, invalid: 0 };
@@ -367,19 +370,7 @@ export class RpaLogs implements Module {
 
   /** Journal WARNING/ERROR lines and system events, at most JOURNAL_PER_SEC a second (the rest counted). */
   private journal(now: number, level: 'info' | 'warn' | 'error', type: string, job: string | undefined, summary: string, raw: unknown, always = false): void {
-    const second = Math.floor(now / 1000);
-    const w = this.journalWindow;
-    if (second !== w.second) {
-      if (w.suppressed > 0) {
-        this.ctx.journal.record({ upstream: 'rpaLogs', type: 'log.suppressed', level: 'info', ids: {}, summary: `${w.suppressed} log lines not copied to the inspector (rate limit ${JOURNAL_PER_SEC}/s; all are in the job log view)`, raw: null });
-      }
-      this.journalWindow = { second, used: 0, suppressed: 0 };
-    }
-    if (!always && this.journalWindow.used >= JOURNAL_PER_SEC) {
-      this.journalWindow.suppressed++;
-      return;
-    }
-    this.journalWindow.used++;
+    if (!this.journalBudget.take(now, always)) return;
     this.ctx.journal.record({ upstream: 'rpaLogs', type, level, ids: job ? { job } : {}, summary, raw });
   }
 

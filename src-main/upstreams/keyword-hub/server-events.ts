@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Cluster, Execution, HubNotification, Keyword, MetricSample } from '../../contract/keyword-hub';
 import { checkUpstream, preview } from '../validate';
 import { concludedAlert, executionErrorAlert, severityOf, systemAlert } from './alerts';
-import { JournalBudget } from './journal-budget';
+import { JournalBudget } from '../journal-budget';
 import type { HubParts } from './parts';
 import { hubErrorOf } from './reports';
 import { isServerEvent, nextSeq, serverEvents, type ServerEvent } from './wire';
