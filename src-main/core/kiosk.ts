@@ -65,6 +65,25 @@ export function writeXdgAutostart(options: XdgAutostartOptions): string {
   return file;
 }
 
+export interface AutostartEnv {
+  platform: NodeJS.Platform;
+  packaged: boolean;
+  execPath: string;
+  /** The app folder a development build is started with (`electron <appPath>`). */
+  appPath: string;
+  /** Set by an AppImage: the file to start, not the mounted binary that vanishes on exit. */
+  appImage?: string;
+}
+
+/** How "start at login" is done here: OS login items on Windows/macOS, XDG autostart elsewhere. */
+export type AutostartPlan = { kind: 'login-item'; openAtLogin: boolean; args: string[] } | { kind: 'xdg'; enabled: boolean; exec: string[] };
+
+export function autostartPlan(env: AutostartEnv, enabled: boolean): AutostartPlan {
+  if (env.platform === 'win32' || env.platform === 'darwin') return { kind: 'login-item', openAtLogin: enabled, args: ['--kiosk'] };
+  const exec = env.packaged ? [env.appImage ?? env.execPath, '--kiosk'] : [env.execPath, env.appPath, '--kiosk'];
+  return { kind: 'xdg', enabled, exec };
+}
+
 /** `kiosk.*` commands: leave kiosk mode with the PIN, set the PIN. */
 export const kioskModule: ModuleFactory = (ctx) => ({
   name: 'kiosk',

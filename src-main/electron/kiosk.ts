@@ -1,12 +1,13 @@
-import { app, powerSaveBlocker, screen, type BrowserWindow } from 'electron';
+import { app, powerSaveBlocker, screen } from 'electron';
 import type { Core } from '../core/app-core';
-import { writeXdgAutostart } from '../core/kiosk';
+import { autostartPlan, writeXdgAutostart } from '../core/kiosk';
+import { KioskScreens, type KioskPlatform } from '../core/kiosk-screens';
 import { createConsoleWindow } from './windows';
 
 /**
- * Kiosk mode in the desktop host: one full-screen window per display (each with its own
- * playlist, `/kiosk?display=N`), cursor hidden, screen kept awake, re-laid out when displays
- * come and go. Leaving needs the admin PIN (checked in main by `kiosk.exit`).
+ * Kiosk mode in the desktop host: Electron's displays, power blocker and windows plugged into
+ * `core/kiosk-screens.ts`. The renderer hides an idle cursor (KioskView); leaving needs the
+ * admin PIN (checked in main by `kiosk.exit`).
  */
 export interface KioskHost {
   stop(): void;
@@ -14,52 +15,49 @@ export interface KioskHost {
 
 export const wantsKiosk = (core: Core): boolean => process.argv.includes('--kiosk') || core.ctx.settings.get().kiosk.enabled;
 
+function electronKioskPlatform(options: { preload: string; icon: string }): KioskPlatform {
+  return {
+    displays: () => screen.getAllDisplays().map((d) => ({ id: d.id, bounds: d.bounds })),
+    onDisplaysChanged(listener) {
+      const events = ['display-added', 'display-removed', 'display-metrics-changed'] as const;
+      for (const e of events) screen.on(e as 'display-added', listener);
+      return () => {
+        for (const e of events) screen.off(e as 'display-added', listener);
+      };
+    },
+    keepAwake() {
+      const id = powerSaveBlocker.start('prevent-display-sleep');
+      return () => powerSaveBlocker.isStarted(id) && powerSaveBlocker.stop(id);
+    },
+    openWindow(display, route) {
+      const win = createConsoleWindow({ ...options, route, kiosk: true, bounds: display.bounds });
+      return { close: () => !win.isDestroyed() && win.destroy() };
+    },
+  };
+}
+
 export function startKiosk(core: Core, options: { preload: string; icon: string; onExit(): void }): KioskHost {
-  let windows: BrowserWindow[] = [];
-  const blocker = powerSaveBlocker.start('prevent-display-sleep');
-  const open = () => {
-    for (const win of windows) if (!win.isDestroyed()) win.destroy();
-    windows = screen.getAllDisplays().map((display, i) => {
-      const win = createConsoleWindow({ preload: options.preload, icon: options.icon, route: `/kiosk?display=${i}`, kiosk: true, bounds: display.bounds });
-      win.webContents.on('did-finish-load', () => void win.webContents.insertCSS('*, *::before, *::after { cursor: none !important; }'));
-      return win;
-    });
-  };
-  let relayout: NodeJS.Timeout | null = null;
-  const onDisplays = () => {
-    if (relayout) clearTimeout(relayout);
-    relayout = setTimeout(open, 1_500);
-  };
-  screen.on('display-added', onDisplays);
-  screen.on('display-removed', onDisplays);
+  const screens = new KioskScreens(electronKioskPlatform(options));
   const stop = () => {
-    if (relayout) clearTimeout(relayout);
-    screen.off('display-added', onDisplays);
-    screen.off('display-removed', onDisplays);
-    if (powerSaveBlocker.isStarted(blocker)) powerSaveBlocker.stop(blocker);
-    for (const win of windows) if (!win.isDestroyed()) win.destroy();
-    windows = [];
     offExit();
+    screens.stop();
   };
   const offExit = core.hub.on('kiosk.exited', () => {
     stop();
     options.onExit();
   });
-  open();
+  screens.start();
   return { stop };
 }
 
-/** Start at login: login items on Windows/macOS, an XDG autostart entry on Linux. */
+/** Start at login, following the `kiosk.autostart` setting as an admin changes it. */
 export function applyAutostart(core: Core): void {
   const apply = () => {
     const enabled = core.ctx.settings.get().kiosk.autostart;
+    const plan = autostartPlan({ platform: process.platform, packaged: app.isPackaged, execPath: process.execPath, appPath: app.getAppPath(), appImage: process.env.APPIMAGE }, enabled);
     try {
-      if (process.platform === 'win32' || process.platform === 'darwin') {
-        app.setLoginItemSettings({ openAtLogin: enabled, args: ['--kiosk'] });
-      } else {
-        const exec = app.isPackaged ? [process.env.APPIMAGE ?? process.execPath, '--kiosk'] : [process.execPath, app.getAppPath(), '--kiosk'];
-        writeXdgAutostart({ enabled, exec });
-      }
+      if (plan.kind === 'login-item') app.setLoginItemSettings({ openAtLogin: plan.openAtLogin, args: plan.args });
+      else writeXdgAutostart({ enabled: plan.enabled, exec: plan.exec });
     } catch (error) {
       core.ctx.warn(`autostart could not be ${enabled ? 'enabled' : 'disabled'}: ${(error as Error).message}`);
     }

@@ -1,5 +1,6 @@
 import { BrowserWindow, shell, type WebContents } from 'electron';
 import { join } from 'node:path';
+import { RendererWatchdog } from '../core/renderer-watchdog';
 import { APP_ORIGIN } from './app-protocol';
 
 const windows = new Set<BrowserWindow>();
@@ -55,18 +56,16 @@ export function createConsoleWindow(options: WindowOptions): BrowserWindow {
     if (/^https?:\/\//.test(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
-  contents.on('render-process-gone', (_event, details) => {
-    console.error(`renderer gone (${details.reason}); reloading`);
-    if (!win.isDestroyed()) setTimeout(() => !win.isDestroyed() && contents.reload(), 1_000);
+  const watchdog = new RendererWatchdog({
+    reload: () => contents.reload(),
+    crash: () => contents.forcefullyCrashRenderer(),
+    isDestroyed: () => win.isDestroyed(),
+    log: (message) => console.error(message),
   });
-  let hangTimer: NodeJS.Timeout | null = null;
-  win.on('unresponsive', () => {
-    hangTimer ??= setTimeout(() => !win.isDestroyed() && contents.forcefullyCrashRenderer(), 10_000);
-  });
-  win.on('responsive', () => {
-    if (hangTimer) clearTimeout(hangTimer);
-    hangTimer = null;
-  });
+  contents.on('render-process-gone', (_event, details) => watchdog.gone(details.reason));
+  win.on('unresponsive', () => watchdog.unresponsive());
+  win.on('responsive', () => watchdog.responsive());
+  win.on('closed', () => watchdog.dispose());
 
   const route = options.route ?? '/';
   void (devUrl ? win.loadURL(`${devUrl}#${route}`) : win.loadURL(`${APP_ORIGIN}/index.html#${route}`));

@@ -133,6 +133,12 @@ test.describe('wallboard (seed 004)', () => {
     await callBridge(page, 'kiosk.setPin', { pin: '2468' });
     await page.goto(host.url + '#/kiosk');
     await expect(page.getByTestId('kiosk')).toBeVisible();
+    // A wall shows no cursor; moving the mouse brings it back until it rests for 3 s.
+    const cursor = () => page.evaluate(() => getComputedStyle(document.body).cursor);
+    expect(await cursor()).toBe('none');
+    await page.mouse.move(400, 400);
+    expect(await cursor()).not.toBe('none');
+    await expect.poll(cursor, { timeout: 6_000 }).toBe('none');
     await page.mouse.click(500, 500);
     await page.getByTestId('kiosk-exit').click();
     await page.getByTestId('kiosk-pin-input').fill('1111');
@@ -142,6 +148,7 @@ test.describe('wallboard (seed 004)', () => {
     await page.getByTestId('kiosk-pin-input').fill('2468');
     await page.getByTestId('kiosk-pin-ok').click();
     await expect(page.getByTestId('kiosk')).toHaveCount(0);
+    expect(await cursor()).not.toBe('none');
     await callBridge(page, 'kiosk.setPin', { pin: '' });
   });
 });

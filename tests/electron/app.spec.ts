@@ -32,7 +32,7 @@ test('the desktop app opens a locked-down window that shows live demo data', asy
   await app.close();
 });
 
-test('kiosk mode: a full-screen kiosk window per display, cursor hidden, screen kept awake', async () => {
+test('kiosk mode: a full-screen kiosk window per display, cursor hidden, reloaded after a renderer crash', async () => {
   const app = await electron.launch({
     executablePath: process.env.OPS_ELECTRON_BINARY!,
     args: [join(root, 'out/main/index.js'), '--kiosk', `--user-data-dir=${mkdtempSync(join(tmpdir(), 'ops-electron-'))}`],
@@ -49,5 +49,10 @@ test('kiosk mode: a full-screen kiosk window per display, cursor hidden, screen 
     expect(w.url).toMatch(/kiosk\?display=\d/);
   }
   await expect.poll(() => page.evaluate(() => getComputedStyle(document.body).cursor)).toBe('none');
+
+  // Self-healing: a renderer that dies is reloaded into the same kiosk view.
+  await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.webContents.forcefullyCrashRenderer());
+  await expect.poll(() => app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.webContents.isCrashed()), { timeout: 10_000 }).toBe(false);
+  await expect(app.windows()[0]!.getByTestId('kiosk')).toBeVisible({ timeout: 15_000 });
   await app.close();
 });

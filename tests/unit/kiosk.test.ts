@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { desktopExecArg, hashPin, verifyPin, writeXdgAutostart } from '../../src-main/core/kiosk';
+import { autostartPlan, desktopExecArg, hashPin, verifyPin, writeXdgAutostart } from '../../src-main/core/kiosk';
+import { KioskScreens, type KioskDisplay, type KioskPlatform } from '../../src-main/core/kiosk-screens';
+import { RendererWatchdog } from '../../src-main/core/renderer-watchdog';
 import { Rotation, routeForTarget, type RotationOptions } from '../../src-renderer/views/wallboard/rotation';
 
 const playlist = [
@@ -134,5 +136,157 @@ describe('kiosk admin PIN and autostart', () => {
     expect(desktopExecArg('100%')).toBe('"100%%"');
     writeXdgAutostart({ enabled: false, exec: [], configHome });
     expect(existsSync(file)).toBe(false);
+  });
+
+  it('starts at login through login items on Windows and macOS, an XDG entry on Linux (the AppImage file when packaged as one)', () => {
+    const env = { packaged: true, execPath: '/tmp/.mount_ops/ops-console', appPath: '/tmp/.mount_ops/resources/app.asar' };
+    expect(autostartPlan({ ...env, platform: 'win32' }, true)).toEqual({ kind: 'login-item', openAtLogin: true, args: ['--kiosk'] });
+    expect(autostartPlan({ ...env, platform: 'darwin' }, false)).toEqual({ kind: 'login-item', openAtLogin: false, args: ['--kiosk'] });
+    expect(autostartPlan({ ...env, platform: 'linux', appImage: '/home/noc/Ops Console.AppImage' }, true)).toEqual({ kind: 'xdg', enabled: true, exec: ['/home/noc/Ops Console.AppImage', '--kiosk'] });
+    expect(autostartPlan({ ...env, platform: 'linux' }, true)).toMatchObject({ exec: ['/tmp/.mount_ops/ops-console', '--kiosk'] });
+    expect(autostartPlan({ platform: 'linux', packaged: false, execPath: '/repo/node_modules/electron/dist/electron', appPath: '/repo' }, true)).toMatchObject({ exec: ['/repo/node_modules/electron/dist/electron', '/repo', '--kiosk'] });
+  });
+});
+
+/** A fake desktop: displays that can change, windows and the power blocker recorded. */
+function fakeDesktop(initial: KioskDisplay[]) {
+  let displays = initial;
+  let listener: (() => void) | null = null;
+  const open = new Set<string>();
+  const log: string[] = [];
+  let awake = 0;
+  const platform: KioskPlatform = {
+    displays: () => displays,
+    onDisplaysChanged: (l) => ((listener = l), () => (listener = null)),
+    keepAwake: () => (awake++, () => awake--),
+    openWindow: (display, route) => {
+      const key = `${display.id}@${display.bounds.x}:${route}`;
+      open.add(key);
+      log.push(`open ${key}`);
+      return { close: () => open.delete(key) };
+    },
+  };
+  return {
+    platform,
+    open: () => [...open].sort(),
+    log,
+    awake: () => awake,
+    change(next: KioskDisplay[]) {
+      displays = next;
+      listener?.();
+    },
+    subscribed: () => listener !== null,
+  };
+}
+const screenAt = (id: number, x: number): KioskDisplay => ({ id, bounds: { x, y: 0, width: 1920, height: 1080 } });
+
+describe('kiosk screens (one window per display)', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('opens one kiosk window per display with its own playlist, and keeps the screen awake until stopped', () => {
+    const desk = fakeDesktop([screenAt(1, 0), screenAt(2, 1920)]);
+    const screens = new KioskScreens(desk.platform);
+    screens.start();
+    expect(desk.open()).toEqual(['1@0:/kiosk?display=0', '2@1920:/kiosk?display=1']);
+    expect(desk.awake()).toBe(1);
+    screens.start(); // idempotent
+    expect(desk.awake()).toBe(1);
+    screens.stop();
+    expect(desk.open()).toEqual([]);
+    expect(desk.awake()).toBe(0);
+    expect(desk.subscribed()).toBe(false);
+  });
+
+  it('re-lays out once after a burst of display changes (docking), not per event', () => {
+    const desk = fakeDesktop([screenAt(1, 0)]);
+    const screens = new KioskScreens(desk.platform, 1_500);
+    screens.start();
+    desk.change([screenAt(1, 0), screenAt(3, 1920)]);
+    vi.advanceTimersByTime(1_000);
+    desk.change([screenAt(1, 0), screenAt(3, 1920), screenAt(4, 3840)]);
+    vi.advanceTimersByTime(1_499);
+    expect(desk.open()).toEqual(['1@0:/kiosk?display=0']);
+    vi.advanceTimersByTime(1);
+    expect(desk.open()).toEqual(['1@0:/kiosk?display=0', '3@1920:/kiosk?display=1', '4@3840:/kiosk?display=2']);
+    expect(desk.log).toHaveLength(4);
+    desk.change([screenAt(4, 0)]);
+    vi.advanceTimersByTime(1_500);
+    expect(desk.open()).toEqual(['4@0:/kiosk?display=0']);
+    screens.stop();
+    desk.change([screenAt(1, 0)]);
+    vi.advanceTimersByTime(5_000);
+    expect(desk.open()).toEqual([]);
+  });
+});
+
+describe('renderer watchdog (crash or hang → reload)', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+  const target = () => {
+    const calls: string[] = [];
+    let destroyed = false;
+    return { calls, destroy: () => (destroyed = true), t: { reload: () => calls.push('reload'), crash: () => calls.push('crash'), isDestroyed: () => destroyed, log: () => undefined } };
+  };
+
+  it('reloads a renderer that died, after a second', () => {
+    const { calls, t } = target();
+    const dog = new RendererWatchdog(t);
+    dog.gone('crashed');
+    dog.gone('crashed'); // the same death reported twice: one reload
+    vi.advanceTimersByTime(999);
+    expect(calls).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(calls).toEqual(['reload']);
+  });
+
+  it('crashes a renderer that stays hung, which then reloads; a renderer that recovers is left alone', () => {
+    const { calls, t } = target();
+    const dog = new RendererWatchdog(t, { hangMs: 10_000 });
+    dog.unresponsive();
+    vi.advanceTimersByTime(9_000);
+    dog.responsive();
+    vi.advanceTimersByTime(60_000);
+    expect(calls).toEqual([]);
+    dog.unresponsive();
+    dog.unresponsive();
+    vi.advanceTimersByTime(10_000);
+    expect(calls).toEqual(['crash']);
+    dog.gone('killed');
+    vi.advanceTimersByTime(1_000);
+    expect(calls).toEqual(['crash', 'reload']);
+    expect(dog.counts).toEqual({ gone: 1, hangs: 1, reloads: 1 });
+  });
+
+  it('backs off when the page keeps crashing on load, and resets once it stays up', () => {
+    const { calls, t } = target();
+    let now = 0;
+    const dog = new RendererWatchdog(t, { firstReloadMs: 1_000, maxReloadMs: 8_000, stableMs: 120_000, now: () => now });
+    const delays: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      dog.gone('crashed');
+      let waited = 0;
+      while (calls.length === i) {
+        vi.advanceTimersByTime(500);
+        waited += 500;
+        now += 500;
+      }
+      delays.push(waited);
+    }
+    expect(delays).toEqual([1_000, 2_000, 4_000, 8_000, 8_000, 8_000]);
+    now += 120_001; // up for two minutes
+    dog.gone('crashed');
+    vi.advanceTimersByTime(1_000);
+    expect(calls).toHaveLength(7);
+  });
+
+  it('does nothing to a closed window', () => {
+    const { calls, t, destroy } = target();
+    const dog = new RendererWatchdog(t);
+    dog.gone('crashed');
+    dog.unresponsive();
+    destroy();
+    vi.advanceTimersByTime(60_000);
+    expect(calls).toEqual([]);
   });
 });
