@@ -57,5 +57,6 @@ export const systemCommands = {
 export const systemChannels = {
   'connections.status': channel({ schema: UpstreamStatus, policy: lossless, summary: 'A link changed state or counters.' }),
   'inspector.entries': channel({ schema: JournalEntry, policy: bounded(2_000), summary: 'The live cross-upstream timeline.' }),
+  'settings.changed': channel({ schema: Settings, policy: lossless, summary: 'Settings changed (any window or the admin): every open view follows without reload.' }),
   'system.warning': channel({ schema: z.object({ message: z.string(), at: z.number() }), policy: lossless, summary: 'Something an operator must see.' }),
 } as const;

@@ -102,6 +102,7 @@ export const useAlertsStore = defineStore('alerts', () => {
       upsert(early.splice(0));
     }
   });
+  bridge.on('settings.changed', (items) => (settings.value = items.at(-1)!.alerts));
   bridge.on('alerts.changed', upsert);
   bridge.on('alerts.mute', (items) => (mutedUntil.value = items.at(-1)!.mutedUntil));
 

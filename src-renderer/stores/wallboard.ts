@@ -43,6 +43,7 @@ export const useWallboardStore = defineStore('wallboard', () => {
       else dashboard.value = s;
     }
   });
+  bridge.on('settings.changed', (items) => (kiosk.value = items.at(-1)!.kiosk));
   bridge.on('dashboard.health', (items) => (health.value = items.at(-1)!));
   bridge.on('dashboard.remoteSwitch', (items) => {
     for (const s of items) for (const l of switches) l(s);

@@ -87,6 +87,45 @@ test.describe('alert center and sound', () => {
     await setAlertSettings(page, { soundSeverities: ['critical', 'high', 'medium', 'low'] });
   });
 
+  test('desktop notifications: shown for an alert while the window is not focused, never when focused or turned off', async ({ page, host }) => {
+    // The browser's Notification and focus, observed: permission granted, focus switchable.
+    await page.addInitScript(() => {
+      const w = window as unknown as { shown: Array<{ title: string; body?: string; requireInteraction?: boolean }>; focused: boolean };
+      w.shown = [];
+      w.focused = false;
+      class FakeNotification {
+        static permission = 'granted';
+        static requestPermission = async () => 'granted';
+        onclick: (() => void) | null = null;
+        constructor(title: string, options: NotificationOptions = {}) {
+          w.shown.push({ title, body: options.body, requireInteraction: options.requireInteraction });
+        }
+      }
+      Object.defineProperty(window, 'Notification', { value: FakeNotification });
+      document.hasFocus = () => w.focused;
+    });
+    await page.goto(host.url + '#/alerts');
+    await page.reload();
+    const shown = () => page.evaluate(() => (window as unknown as { shown: Array<{ title: string; requireInteraction?: boolean }> }).shown);
+    const raise = async (title: string) => {
+      await simulate(page, { type: 'critical_alert', data: { id: `dn-${title.split(' ').at(-1)}-${Date.now()}`, title, severity: 'critical' } });
+      await expect(page.getByTestId('alert-item').filter({ hasText: title })).toBeVisible();
+    };
+    const ours = async () => (await shown()).filter((n) => n.title.includes('Notif e2e'));
+
+    await raise('Notif e2e unfocused');
+    await expect.poll(ours).toEqual([{ title: 'Critical: Notif e2e unfocused', body: expect.stringMatching(/^dn-unfocused-\d+$/), requireInteraction: true }]);
+
+    await page.evaluate(() => ((window as unknown as { focused: boolean }).focused = true));
+    await raise('Notif e2e focused');
+    await page.evaluate(() => ((window as unknown as { focused: boolean }).focused = false));
+    await setAlertSettings(page, { desktopNotifications: false });
+    await raise('Notif e2e off');
+    await page.waitForTimeout(500);
+    expect((await ours()).map((n) => n.title)).toEqual(['Critical: Notif e2e unfocused']);
+    await setAlertSettings(page, { desktopNotifications: true });
+  });
+
   test('acknowledge, snooze, mute and history in the alert center (pt-BR)', async ({ page, host }) => {
     const s = ((await callBridge(page, 'settings.get')) as Result).value as object;
     await callBridge(page, 'settings.update', { settings: { ...s, language: 'pt-BR' } });
