@@ -17,7 +17,7 @@ import {
 import { CommandError } from '../core/commands';
 import type { CoreContext, ModuleFactory } from '../core/context';
 import { alertViews, wallboardAlert } from './dashboard/alerts';
-import { computeCounters, Envelope, issueText, items, knownTypes, WireActivity, WireCounters, WirePerson, WireProject, WireTicket } from './dashboard/wire';
+import { computeCounters, Envelope, issueText, items, knownTypes, plainTicket, WireActivity, WireCounters, WirePerson, WireProject, WireTicket } from './dashboard/wire';
 import type { LinkSession } from './lifecycle';
 import { preview } from './validate';
 import { openWebSocket, sendJson } from './ws-link';
@@ -109,7 +109,7 @@ export function createDashboardConnector(ctx: CoreContext) {
     const receivedAt = Date.now();
     switch (msg.type) {
       case 'tickets_update': {
-        const r = items(WireTicket, msg.data, 'data');
+        const r = items(WireTicket, msg.data, 'data', plainTicket);
         if (r.bad) problem('invalidItems', `tickets_update: ${r.bad} of ${msg.data.length} tickets invalid and left out (${r.firstIssue})`, { firstIssue: r.firstIssue }, r.bad);
         const tickets: Ticket[] = r.ok;
         let counters: TicketCounters;

@@ -12,6 +12,7 @@ import { kioskModule } from '../../src-main/core/kiosk';
 import { DASHBOARD_WS_PATH, startDashboardSimulator, type DashboardSimulator } from '../../src-main/demo/dashboard-sim';
 import { KeyFileCipher } from '../../src-main/secrets/cipher';
 import { dashboardModule } from '../../src-main/upstreams/dashboard';
+import { items, plainTicket, WireTicket } from '../../src-main/upstreams/dashboard/wire';
 import { until } from './until';
 
 const caller = { host: 'web' as const, trusted: true, session: 't' };
@@ -232,5 +233,49 @@ describe('dashboard connector (seed 004)', () => {
     expect(st.tickets!.receivedAt).toBe(before.tickets!.receivedAt);
     expect(st.projects!.projects[0]!.name).toBe(before.projects!.projects[0]!.name);
     expect(st.dashboard!.kpis).toEqual(before.dashboard!.kpis);
+  });
+});
+
+describe('plain ticket check (the fast path for large tickets_update)', () => {
+  const good = { id: '7', title: 'Link da filial', description: 'sem sinal', assignedTo: 'Ana', priority: 'high', status: 'open', createdAt: '2025-11-18T10:00:00Z', updatedAt: '2025-11-18T10:05:00Z', entity: 'Filial SP', urgency: 'Alta' };
+  const variants: Record<string, unknown> = {
+    good,
+    minimal: { id: '8', title: 't', assignedTo: '', priority: 'low', status: 'open', createdAt: '2025-11-18T10:00:00Z' },
+    extraField: { ...good, secretInternal: 'x' },
+    integerId: { ...good, id: 42 },
+    nullAssignee: { ...good, assignedTo: null },
+    upperPriority: { ...good, priority: 'HIGH' },
+    nullDescription: { ...good, description: null },
+    badDate: { ...good, createdAt: 'yesterday' },
+    badPriority: { ...good, priority: 'urgent' },
+    emptyId: { ...good, id: '' },
+    noTitle: { ...good, title: undefined },
+    numberEntity: { ...good, entity: 3 },
+    notObject: 'ticket',
+    nothing: null,
+  };
+
+  it('accepts only what the schema accepts, and returns exactly what the schema returns', () => {
+    for (const [name, raw] of Object.entries(variants)) {
+      const fast = plainTicket(raw);
+      const zod = WireTicket.safeParse(raw);
+      if (fast) {
+        expect(zod.success, name).toBe(true);
+        expect(fast, name).toEqual(zod.data);
+        expect(Object.keys(fast), name).not.toContain('secretInternal');
+      }
+    }
+    expect(plainTicket(good)).not.toBeNull();
+    expect(plainTicket(variants.minimal)).not.toBeNull();
+  });
+
+  it('leaves lenient shapes to the schema, which still accepts them; bad items are counted, good ones kept', () => {
+    const list = Object.values(variants);
+    const r = items(WireTicket, list, 'data', plainTicket);
+    const zodOnly = items(WireTicket, list, 'data');
+    expect(r).toEqual(zodOnly);
+    expect(r.ok.map((t) => t.id)).toEqual(['7', '8', '7', '42', '7', '7', '7']);
+    expect(r.bad).toBe(7);
+    expect(r.firstIssue).toMatch(/^data\[7\]\.createdAt/);
   });
 });
