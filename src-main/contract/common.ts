@@ -21,7 +21,16 @@ export const UpstreamStatus = z.object({
   events: z.number().int(),
   errors: z.number().int(),
   reconnects: z.number().int(),
+  /** The same in English words, for logs, the CLI and /api/health. */
   message: z.string(),
+  /** What the link is doing, for the screen to word in its own language. */
+  note: z.enum(['idle', 'connecting', 'connected', 'reconnecting', 'retrying', 'auth-failed', 'operator', 'disabled', 'unconfigured']),
+  /** The cause or last error in the upstream's (or the network's) own words; never translated. */
+  reason: z.string().nullable(),
+  /** Reconnect attempt under way (1, 2, …), or 0. */
+  attempt: z.number().int(),
+  /** When the next attempt is due (ms since epoch), while waiting to retry. */
+  retryAt: z.number().nullable(),
   latencyMs: z.number().nullable(),
   demo: z.boolean(),
 });

@@ -151,7 +151,7 @@ export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
   });
   const applyInbound = () => {
     if (inboundSettings().enabled) link.connect();
-    else link.disconnect('receptor desligado (Integrações → Receptor)');
+    else link.disconnect('disabled');
     publishStatusSoon();
   };
 

@@ -297,12 +297,12 @@ export function createDashboardConnector(ctx: CoreContext) {
           if (a.url === b.url && a.enabled === b.enabled && a.clientId === b.clientId) return;
           if (!a.clientId) return ensureClientId();
           if (a.enabled) link.connect();
-          else link.disconnect('disabled in settings');
+          else link.disconnect('disabled');
         }),
         ctx.secrets.onChange((name) => name === 'dashboard.token' && link.connect()),
       );
       if (settings().enabled && settings().url) link.connect();
-      else link.disconnect(settings().url ? 'disabled in settings' : 'no dashboard URL configured');
+      else link.disconnect(settings().url ? 'disabled' : 'unconfigured');
     },
     stop() {
       for (const off of unsubscribe) off();

@@ -75,7 +75,7 @@ export function createKeywordHub(ctx: CoreContext, options: KeywordHubOptions = 
           // The idle timeout follows the ping interval, and is fixed when the link is created.
           if (a.pingIntervalMs !== b.pingIntervalMs) conn.link = makeLink();
           if (a.enabled && settings().url) conn.link.connect();
-          else conn.link.disconnect(a.enabled ? 'no keyword hub URL configured' : 'disabled in settings');
+          else conn.link.disconnect(a.enabled ? 'unconfigured' : 'disabled');
         }),
         ctx.secrets.onChange((name) => {
           if (name !== 'keywordHub.token') return;
@@ -86,7 +86,7 @@ export function createKeywordHub(ctx: CoreContext, options: KeywordHubOptions = 
         }),
       );
       if (settings().enabled && settings().url) conn.link.connect();
-      else conn.link.disconnect(settings().url ? 'disabled in settings' : 'no keyword hub URL configured');
+      else conn.link.disconnect(settings().url ? 'disabled' : 'unconfigured');
     },
     stop() {
       stopped = true;

@@ -44,6 +44,8 @@ export interface LinkOptions {
   statusThrottleMs?: number;
 }
 
+const stoppedMessages = { operator: 'disconnected by operator', disabled: 'disabled in settings', unconfigured: 'no URL configured' } as const;
+
 /**
  * The connection lifecycle every connector shares: idle → connecting → open ⇄ reconnecting,
  * auth-failed (waits for new credentials), stopped (manual). One implementation, five users.
@@ -52,6 +54,10 @@ export class Link {
   private state: LinkState = 'idle';
   private since = Date.now();
   private message = '';
+  private note: UpstreamStatus['note'] = 'idle';
+  private reason: string | null = null;
+  private attemptNo = 0;
+  private retryAt: number | null = null;
   private lastEventAt: number | null = null;
   private events = 0;
   private errors = 0;
@@ -85,6 +91,10 @@ export class Link {
       errors: this.errors,
       reconnects: this.reconnects,
       message: this.message,
+      note: this.note,
+      reason: this.reason,
+      attempt: this.attemptNo,
+      retryAt: this.retryAt,
       latencyMs: this.latencyMs,
       demo: this.options.demo?.() ?? false,
     };
@@ -98,11 +108,11 @@ export class Link {
     this.attempt(this.everOpened ? 'reconnecting' : 'connecting');
   }
 
-  /** Manual disconnect: stays down until connect(). */
-  disconnect(message = 'disconnected by operator'): void {
+  /** Manual disconnect (`operator`) or switched off in settings (`disabled`): stays down until connect(). */
+  disconnect(why: 'operator' | 'disabled' | 'unconfigured' = 'operator'): void {
     this.clearRetry();
     this.teardown();
-    this.setState('stopped', message);
+    this.setState('stopped', stoppedMessages[why], why, null);
   }
 
   /** New credentials were saved: leave auth-failed and try again at once. */
@@ -114,6 +124,7 @@ export class Link {
   noteError(message: string): void {
     this.errors++;
     this.message = message;
+    this.reason = message;
     this.publishSoon();
   }
 
@@ -124,7 +135,8 @@ export class Link {
   private attempt(state: 'connecting' | 'reconnecting'): void {
     const controller = new AbortController();
     this.session = controller;
-    this.setState(state, state === 'connecting' ? 'connecting…' : `reconnecting (attempt ${this.backoff.attempts + 1})…`);
+    this.attemptNo = state === 'connecting' ? 0 : Math.max(1, this.backoff.attempts);
+    this.setState(state, state === 'connecting' ? 'connecting…' : `reconnecting (attempt ${this.attemptNo})…`, state, this.reason);
     let ended = false;
     const current = () => !ended && this.session === controller;
     const session: LinkSession = {
@@ -141,6 +153,7 @@ export class Link {
         if (!current()) return;
         this.errors++;
         this.message = message;
+        this.reason = message;
         this.publishSoon();
       },
       latency: (ms) => {
@@ -152,7 +165,7 @@ export class Link {
         if (!current()) return;
         ended = true;
         this.teardown();
-        if (opts?.auth) return this.setState('auth-failed', reason);
+        if (opts?.auth) return this.setState('auth-failed', reason, 'auth-failed', reason);
         this.reconnects++;
         this.scheduleRetry(reason, opts?.retryAfterMs);
       },
@@ -162,7 +175,8 @@ export class Link {
         if (!current()) return;
         this.everOpened = true;
         this.backoff.reset();
-        this.setState('open', 'connected');
+        this.attemptNo = 0;
+        this.setState('open', 'connected', 'connected', null);
         this.touch();
       },
       (error: unknown) => {
@@ -170,7 +184,7 @@ export class Link {
         ended = true;
         this.teardown();
         const reason = error instanceof Error ? error.message : String(error);
-        if (error instanceof AuthError) return this.setState('auth-failed', reason);
+        if (error instanceof AuthError) return this.setState('auth-failed', reason, 'auth-failed', reason);
         this.errors++;
         this.scheduleRetry(reason);
       },
@@ -179,9 +193,11 @@ export class Link {
 
   private scheduleRetry(reason: string, retryAfterMs?: number): void {
     const delay = Math.max(retryAfterMs ?? 0, this.backoff.next());
-    this.setState('reconnecting', `${reason} — retrying in ${Math.ceil(delay / 1000)} s`);
+    this.retryAt = Date.now() + delay;
+    this.setState('reconnecting', `${reason} — retrying in ${Math.ceil(delay / 1000)} s`, 'retrying', reason);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
+      this.retryAt = null;
       this.attempt('reconnecting');
     }, delay);
   }
@@ -229,12 +245,15 @@ export class Link {
   private clearRetry(): void {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
+    this.retryAt = null;
   }
 
-  private setState(state: LinkState, message: string): void {
+  private setState(state: LinkState, message: string, note: UpstreamStatus['note'], reason: string | null): void {
     const changed = state !== this.state;
     this.state = state;
     this.message = message;
+    this.note = note;
+    this.reason = reason;
     if (changed) this.since = Date.now();
     this.publishNow();
   }

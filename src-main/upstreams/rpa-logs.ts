@@ -134,7 +134,7 @@ export class RpaLogs implements Module {
       ...(this.options.backoff ? { backoff: this.options.backoff } : {}),
     });
     if (s.enabled && s.url) this.link.connect();
-    else this.link.disconnect(s.enabled ? 'no URL configured' : 'disabled in settings');
+    else this.link.disconnect(s.enabled ? 'unconfigured' : 'disabled');
   }
 
   private settingsChanged(next: ReturnType<CoreContext['settings']['get']>, previous: ReturnType<CoreContext['settings']['get']>): void {

@@ -130,7 +130,7 @@ describe('admin module in the core', () => {
 
     const changed: string[] = [];
     core.hub.on('tokens.changed', (t) => changed.push(`${t.name}:${t.status}`));
-    core.hub.publish('connections.status', { id: 'rpaLogs', state: 'auth-failed', since: Date.now(), url: 'http://x', lastEventAt: null, events: 0, errors: 1, reconnects: 0, message: 'HTTP 401 Token JWT expirado ou inválido', latencyMs: null, demo: false });
+    core.hub.publish('connections.status', { id: 'rpaLogs', state: 'auth-failed', since: Date.now(), url: 'http://x', lastEventAt: null, events: 0, errors: 1, reconnects: 0, message: 'HTTP 401 Token JWT expirado ou inválido', note: 'auth-failed', reason: 'HTTP 401 Token JWT expirado ou inválido', attempt: 0, retryAt: null, latencyMs: null, demo: false });
     expect(changed).toContain('rpaLogs.token:rejected');
     const rejected = value<Array<{ name: string; status: string; rejected: { message: string } | null }>>(await call(core, 'tokens.list', {}, rendererA)).find((t) => t.name === 'rpaLogs.token');
     expect(rejected).toMatchObject({ status: 'rejected', rejected: { message: expect.stringMatching(/401/) } });

@@ -47,14 +47,19 @@ describe('Link lifecycle', () => {
     expect(h.link.currentState).toBe('open');
     h.sessions[0]!.event();
     h.sessions[0]!.event();
+    expect(h.link.status()).toMatchObject({ note: 'connected', reason: null, attempt: 0, retryAt: null });
     h.sessions[0]!.lost('socket closed');
     expect(h.link.currentState).toBe('reconnecting');
-    expect(h.link.status()).toMatchObject({ events: 2, reconnects: 1 });
+    // What the screen words in its language: waiting to retry, when, and the cause as given.
+    expect(h.link.status()).toMatchObject({ events: 2, reconnects: 1, note: 'retrying', reason: 'socket closed', retryAt: Date.now() + 1_000 });
+    expect(h.link.status().message).toBe('socket closed — retrying in 1 s');
     await vi.advanceTimersByTimeAsync(999);
     expect(h.sessions).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
     expect(h.sessions).toHaveLength(2);
+    expect(h.statuses.some((st) => st.note === 'reconnecting' && st.attempt === 1 && st.reason === 'socket closed' && st.retryAt === null)).toBe(true);
     expect(h.link.currentState).toBe('open');
+    expect(h.link.status()).toMatchObject({ note: 'connected', reason: null, attempt: 0, retryAt: null });
   });
 
   it('backs off 1 s, 2 s, 4 s, 8 s, 8 s while the upstream is down', async () => {
@@ -109,6 +114,7 @@ describe('Link lifecycle', () => {
     const old = h.sessions[0]!;
     h.link.disconnect();
     expect(h.link.currentState).toBe('stopped');
+    expect(h.link.status()).toMatchObject({ note: 'operator', message: 'disconnected by operator' });
     expect(old.signal.aborted).toBe(true);
     old.lost('late close');
     old.event();

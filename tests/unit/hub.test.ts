@@ -3,7 +3,7 @@ import type { EventBatch, JournalEntry, UpstreamStatus } from '../../src-main/co
 import { Hub } from '../../src-main/core/hub';
 
 const status = (events: number): UpstreamStatus => ({
-  id: 'rpaLogs', state: 'open', since: 0, url: '', lastEventAt: null, events, errors: 0, reconnects: 0, message: '', latencyMs: null, demo: false,
+  id: 'rpaLogs', state: 'open', since: 0, url: '', lastEventAt: null, events, errors: 0, reconnects: 0, message: '', note: 'connected', reason: null, attempt: 0, retryAt: null, latencyMs: null, demo: false,
 });
 const entry = (seq: number): JournalEntry => ({ seq, at: seq, upstream: 'rpaLogs', type: 'log', level: 'info', ids: {}, summary: '', raw: null });
 

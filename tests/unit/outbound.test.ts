@@ -163,7 +163,7 @@ describe('integrations module in the core', () => {
     // Upstream down/up transitions become events too (only subscribed types are sent).
     const id = (created as { value: { webhook: { id: string } } }).value.webhook.id;
     await c.commands.dispatch('webhooks.update', { id, webhook: { ...webhook, events: ['upstream.down', 'upstream.up'] } }, admin);
-    const status = { id: 'rpaLogs' as const, since: Date.now(), url: 'x', lastEventAt: null, events: 0, errors: 0, reconnects: 0, message: '', latencyMs: null, demo: false };
+    const status = { id: 'rpaLogs' as const, since: Date.now(), url: 'x', lastEventAt: null, events: 0, errors: 0, reconnects: 0, message: '', note: 'connected' as const, reason: null, attempt: 0, retryAt: null, latencyMs: null, demo: false };
     c.hub.publish('connections.status', { ...status, state: 'open' });
     c.hub.publish('connections.status', { ...status, state: 'reconnecting', message: 'reset' });
     c.hub.publish('connections.status', { ...status, state: 'open' });

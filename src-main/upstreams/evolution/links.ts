@@ -33,7 +33,7 @@ export class EvolutionLinks {
       ...(options.backoff ? { backoff: options.backoff } : {}),
     });
     if (!s.enabled || !s.url) {
-      this.mainLink.disconnect(s.enabled ? 'no URL configured' : 'disabled in settings');
+      this.mainLink.disconnect(s.enabled ? 'unconfigured' : 'disabled');
       return;
     }
     this.mainLink.connect();
@@ -95,7 +95,7 @@ export class EvolutionLinks {
       if (this.instanceLinks.has(name)) continue;
       const link = this.createInstanceLink(name);
       if (!s.enabled || !s.url) link.disconnect('disabled');
-      else if (this.manualOff.has(name)) link.disconnect('disconnected by operator');
+      else if (this.manualOff.has(name)) link.disconnect('operator');
       else link.connect();
     }
   }

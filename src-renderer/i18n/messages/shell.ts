@@ -4,6 +4,7 @@ export default {
     nav: { connections: 'Connections', inspector: 'Event inspector', logs: 'Job logs', executions: 'Keyword executions', whatsapp: 'WhatsApp', wallboard: 'Wallboard', alerts: 'Alerts', integrations: 'Integrations', settings: 'Settings' },
     common: { test: 'Test', connect: 'Connect', disconnect: 'Disconnect', pause: 'Pause', resume: 'Resume', details: 'Details', close: 'Close', all: 'All', search: 'Search', none: 'Nothing yet', ago: '{age} ago', never: 'never', save: 'Save', cancel: 'Cancel', export: 'Export', language: 'Language', clear: 'Clear' },
     upstream: { rpaLogs: 'RPA logs (SSE)', keywordHub: 'Keyword hub', evolution: 'Evolution API', dashboard: 'Dashboard channel', webhooks: 'Webhooks', console: 'Console' },
+    linkNote: { idle: 'Not started', connecting: 'Connecting…', connected: 'Connected', reconnecting: 'Reconnecting (attempt {attempt})…', retrying: 'Connection lost; retrying in {sec} s', 'auth-failed': 'Credentials refused; waiting for a new token', operator: 'Disconnected by an operator', disabled: 'Turned off in settings', unconfigured: 'No address configured', lastError: 'last error: {reason}' },
     state: { idle: 'idle', connecting: 'connecting', open: 'connected', reconnecting: 'reconnecting', 'auth-failed': 'auth failed', stopped: 'stopped' },
     connections: {
       title: 'Connections',
@@ -24,6 +25,7 @@ export default {
     nav: { connections: 'Conexões', inspector: 'Inspetor de eventos', logs: 'Logs de jobs', executions: 'Execuções de keywords', whatsapp: 'WhatsApp', wallboard: 'Painel', alerts: 'Alertas', integrations: 'Integrações', settings: 'Configurações' },
     common: { test: 'Testar', connect: 'Conectar', disconnect: 'Desconectar', pause: 'Pausar', resume: 'Retomar', details: 'Detalhes', close: 'Fechar', all: 'Todos', search: 'Buscar', none: 'Nada ainda', ago: 'há {age}', never: 'nunca', save: 'Salvar', cancel: 'Cancelar', export: 'Exportar', language: 'Idioma', clear: 'Limpar' },
     upstream: { rpaLogs: 'Logs RPA (SSE)', keywordHub: 'Hub de keywords', evolution: 'Evolution API', dashboard: 'Canal do painel', webhooks: 'Webhooks', console: 'Console' },
+    linkNote: { idle: 'Não iniciado', connecting: 'Conectando…', connected: 'Conectado', reconnecting: 'Reconectando (tentativa {attempt})…', retrying: 'Conexão perdida; nova tentativa em {sec} s', 'auth-failed': 'Credenciais recusadas; aguardando um novo token', operator: 'Desconectado por um operador', disabled: 'Desligado nas configurações', unconfigured: 'Nenhum endereço configurado', lastError: 'último erro: {reason}' },
     state: { idle: 'parado', connecting: 'conectando', open: 'conectado', reconnecting: 'reconectando', 'auth-failed': 'falha de autenticação', stopped: 'desligado' },
     connections: {
       title: 'Conexões',
