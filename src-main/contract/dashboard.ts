@@ -91,7 +91,16 @@ const SnapshotMeta = {
   invalidItems: z.number().int(),
 };
 
-export const TicketsSnapshot = z.object({ view: z.literal('tickets'), tickets: z.array(Ticket), counters: TicketCounters, countersComputed: z.boolean(), ...SnapshotMeta });
+export const TicketsSnapshot = z.object({
+  view: z.literal('tickets'),
+  /** The most urgent first (priority, then the longest waiting), at most 200: what a board can show. */
+  tickets: z.array(Ticket),
+  /** Every valid ticket in the update (the list above is its head). */
+  ticketCount: z.number().int().nonnegative(),
+  counters: TicketCounters,
+  countersComputed: z.boolean(),
+  ...SnapshotMeta,
+});
 export const ProjectsSnapshot = z.object({ view: z.literal('projects'), projects: z.array(Project), ...SnapshotMeta });
 export const DashboardSnapshot = z.object({
   view: z.literal('dashboard'),

@@ -17,6 +17,7 @@ import {
 import { CommandError } from '../core/commands';
 import type { CoreContext, ModuleFactory } from '../core/context';
 import { alertViews, wallboardAlert } from './dashboard/alerts';
+import { mostUrgent } from './dashboard/tickets';
 import { computeCounters, Envelope, issueText, items, knownTypes, plainTicket, WireActivity, WireCounters, WirePerson, WireProject, WireTicket } from './dashboard/wire';
 import type { LinkSession } from './lifecycle';
 import { preview } from './validate';
@@ -64,10 +65,15 @@ export function createDashboardConnector(ctx: CoreContext) {
 
   // Last known boards, from disk: shown at boot with their age, even with no network.
   for (const view of wallboardViews) {
-    const stored = ctx.storage.getJson<unknown>(snapshotKey(view));
+    const stored = ctx.storage.getJson<Record<string, unknown>>(snapshotKey(view));
+    // Saved by a version that kept every ticket unsorted: count them, keep the most urgent.
+    const legacy = view === 'tickets' && stored && Array.isArray(stored.tickets) && stored.ticketCount === undefined;
+    if (legacy) stored.ticketCount = (stored.tickets as unknown[]).length;
     const schema = { tickets: TicketsSnapshot, projects: ProjectsSnapshot, dashboard: DashboardSnapshot }[view];
     const parsed = schema.safeParse(stored);
-    if (parsed.success) (snapshots as Record<WallboardView, Snapshot | null>)[view] = parsed.data;
+    if (!parsed.success) continue;
+    if (legacy && parsed.data.view === 'tickets') parsed.data.tickets = mostUrgent(parsed.data.tickets);
+    (snapshots as Record<WallboardView, Snapshot | null>)[view] = parsed.data;
   }
 
   const publishHealth = () => {
@@ -122,7 +128,7 @@ export function createDashboardConnector(ctx: CoreContext) {
           countersComputed = true;
         }
         accept(
-          { view: 'tickets', tickets, counters, countersComputed, timestamp: msg.timestamp, receivedAt, invalidItems: r.bad },
+          { view: 'tickets', tickets: mostUrgent(tickets), ticketCount: tickets.length, counters, countersComputed, timestamp: msg.timestamp, receivedAt, invalidItems: r.bad },
           origin,
           `${tickets.length} tickets (critical ${counters.critical}, high ${counters.high}, medium ${counters.medium}, low ${counters.low}, total ${counters.total})`,
           {},

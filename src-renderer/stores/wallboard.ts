@@ -1,18 +1,9 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import type { DashboardHealth, DashboardSnapshot, KioskSettings, ProjectsSnapshot, RemoteSwitch, Ticket, TicketsSnapshot } from '../../src-main/contract/dashboard';
+import type { DashboardHealth, DashboardSnapshot, KioskSettings, ProjectsSnapshot, RemoteSwitch, TicketsSnapshot } from '../../src-main/contract/dashboard';
 import { KioskSettings as KioskSettingsSchema } from '../../src-main/contract/dashboard';
 import { useBridge } from '../bridge';
 import { useConnectionsStore } from './connections';
-
-export const priorityRank: Record<Ticket['priority'], number> = { critical: 0, high: 1, medium: 2, low: 3 };
-
-/** Priority first, then the oldest (longest waiting) first. */
-export function sortTickets(tickets: readonly Ticket[]): Ticket[] {
-  const keyed = tickets.map((t) => ({ t, r: priorityRank[t.priority], at: Date.parse(t.createdAt) }));
-  keyed.sort((a, b) => a.r - b.r || a.at - b.at);
-  return keyed.map((k) => k.t);
-}
 
 /** The dashboard channel's boards as main keeps them (live, or the last known with their age). */
 export const useWallboardStore = defineStore('wallboard', () => {
@@ -49,7 +40,6 @@ export const useWallboardStore = defineStore('wallboard', () => {
     for (const s of items) for (const l of switches) l(s);
   });
 
-  const sortedTickets = computed(() => (tickets.value ? sortTickets(tickets.value.tickets) : []));
   const link = computed(() => connections.byKey['dashboard'] ?? null);
   const online = computed(() => link.value?.state === 'open');
 
@@ -61,5 +51,5 @@ export const useWallboardStore = defineStore('wallboard', () => {
   async function setClientId(id: string): Promise<void> {
     clientId.value = (await bridge.call('dashboard.setClientId', { clientId: id })).clientId;
   }
-  return { tickets, projects, dashboard, health, clientId, kiosk, sortedTickets, link, online, onRemoteSwitch, saveKiosk, setClientId };
+  return { tickets, projects, dashboard, health, clientId, kiosk, link, online, onRemoteSwitch, saveKiosk, setClientId };
 });

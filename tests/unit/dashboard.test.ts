@@ -122,6 +122,24 @@ describe('dashboard connector (seed 004)', () => {
     expect(st.health.malformed + st.health.unknown + st.health.invalidItems).toBe(0);
   });
 
+  it('keeps and sends the 200 most urgent of a large update (priority, then oldest), counting all of them', async () => {
+    const b = await boot();
+    await b.open();
+    await until('first', () => b.of('dashboard.snapshot').length >= 3);
+    const prios = ['low', 'medium', 'high', 'critical'] as const;
+    const data = Array.from({ length: 1_000 }, (_, i) => ({ id: `t${i}`, title: `T${i}`, assignedTo: '', priority: prios[i % 4], status: 'open', createdAt: new Date(Date.UTC(2025, 10, 18, 10, 0, i)).toISOString() }));
+    b.sim.send({ type: 'tickets_update', data: data.reverse(), counters: { critical: 250, high: 250, medium: 250, low: 250, total: 1_000 } });
+    await until('big update', () => b.of('dashboard.snapshot').some((x) => x.view === 'tickets' && x.ticketCount === 1_000));
+    const sent = b.of('dashboard.snapshot').findLast((x) => x.view === 'tickets')!;
+    if (sent.view !== 'tickets') throw new Error('unreachable');
+    expect(sent.tickets).toHaveLength(200);
+    // The 250 critical tickets come first, oldest first: t3, t7, t11…
+    expect(sent.tickets.slice(0, 3).map((t) => t.id)).toEqual(['t3', 't7', 't11']);
+    expect(sent.tickets.every((t) => t.priority === 'critical')).toBe(true);
+    expect(sent.counters.total).toBe(1_000);
+    expect((await b.state()).tickets).toMatchObject({ ticketCount: 1_000, tickets: sent.tickets });
+  });
+
   it('counts and shows bad input (missing required fields, unknown types, not JSON, upstream error) and stays connected', async () => {
     const b = await boot();
     await b.open();
@@ -225,11 +243,21 @@ describe('dashboard connector (seed 004)', () => {
     await first.core.close();
     cores = cores.filter((c) => c !== first.core);
     await first.sim.stop();
+    // As an older version saved it: every ticket, no ticketCount.
+    const editor = await createCore({ host: 'web', version: 'test', dataDir: first.dataDir, cipher: new KeyFileCipher(join(first.dataDir, 'k')), demo: false, config: { settings: defaultSettings(), secrets: {} }, modules: [] });
+    const saved = editor.ctx.storage.getJson<Record<string, unknown>>('dashboard.snapshot.tickets')!;
+    expect(saved.ticketCount).toBe(before.tickets!.tickets.length);
+    delete saved.ticketCount;
+    (saved.tickets as unknown[]).reverse(); // and in the upstream's order, not sorted
+    editor.ctx.storage.putJson('dashboard.snapshot.tickets', saved);
+    await editor.close();
 
     const offline = await boot({ url: 'ws://127.0.0.1:1/ws/dashboard_control/', dataDir: first.dataDir });
     const st = await offline.state();
     expect(offline.core.ctx.links.get('dashboard')!.currentState).not.toBe('open');
     expect(st.tickets!.tickets.length).toBe(before.tickets!.tickets.length);
+    expect(st.tickets!.ticketCount).toBe(before.tickets!.tickets.length);
+    expect(st.tickets!.tickets.map((t) => t.id)).toEqual(before.tickets!.tickets.map((t) => t.id));
     expect(st.tickets!.receivedAt).toBe(before.tickets!.receivedAt);
     expect(st.projects!.projects[0]!.name).toBe(before.projects!.projects[0]!.name);
     expect(st.dashboard!.kpis).toEqual(before.dashboard!.kpis);
