@@ -40,6 +40,14 @@ test.describe('wallboard (seed 004)', () => {
     expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
     const total = Number(await page.getByTestId('counter-total').locator('.v').textContent());
     expect(total).toBeGreaterThan(0);
+    // Only rows that fit are drawn, every one whole on screen; the rest are counted, not clipped.
+    const bottoms = await rows.evaluateAll((els) => els.map((e) => e.getBoundingClientRect().bottom));
+    expect(Math.max(...bottoms)).toBeLessThanOrEqual(1080);
+    const state = ((await callBridge(page, 'dashboard.state')) as Result).value as { tickets: { ticketCount: number } };
+    const more = page.getByTestId('ticket-more');
+    const hidden = (await more.count()) ? Number((await more.textContent())!.match(/\d+/)![0]) : 0;
+    expect(bottoms.length + hidden).toBe(state.tickets.ticketCount);
+    if (hidden) await expect(more).toBeInViewport();
     await page.screenshot({ path: `${shots}/tickets-en-1080p.png` });
 
     await page.getByTestId('wb-tab-projects').click();
