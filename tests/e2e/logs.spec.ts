@@ -105,6 +105,24 @@ test.describe('job logs against a test-driven upstream', () => {
     await expect(page.getByTestId('log-line').last()).toContainText('nova 4');
   });
 
+  test('scrolling to the top loads older lines and keeps the same lines in view', async ({ page }) => {
+    await page.goto(`${host.url}#/logs`);
+    await expect.poll(() => sim.clientCount).toBeGreaterThan(0);
+    // More lines than the first page (5,000) before the job is opened.
+    for (let i = 0; i < 5_600; i++) sim.emit({ job_id: 'job-old', level: 'INFO', message: `linha antiga ${i}` });
+    await expect(page.getByTestId('job-row').filter({ hasText: 'job-old' })).toContainText('5,600', { timeout: 20_000 });
+    await page.getByTestId('job-row').filter({ hasText: 'job-old' }).click();
+    await expect(page.getByTestId('line-count')).toContainText('5,000 of 5,000');
+    const lines = page.getByTestId('log-lines');
+    await lines.evaluate((el) => el.scrollTo({ top: 0 }));
+    await expect(page.getByTestId('line-count')).toContainText('5,600 of 5,600');
+    // The line that was first before loading is still in view, with older ones above it.
+    await expect(page.getByTestId('log-line').filter({ hasText: /linha antiga 600(?!\d)/ })).toBeInViewport();
+    await lines.evaluate((el) => el.scrollTo({ top: 0 }));
+    await expect(page.getByTestId('log-line').first()).toContainText('linha antiga 0');
+    await expect(page.getByTestId('load-older')).toHaveCount(0);
+  });
+
   test('a job id typed by hand is pinned before it has logs, then fills live', async ({ page }) => {
     await page.goto(`${host.url}#/logs`);
     await page.getByTestId('job-input').fill('futuro-777');
