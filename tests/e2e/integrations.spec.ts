@@ -15,7 +15,7 @@ const shots = '.tmp/shots-integrations';
 test.describe('integrations', () => {
   let server: Server;
   let url = '';
-  const received: Array<{ headers: Record<string, string>; body: string }> = [];
+  const received: Array<{ path: string; headers: Record<string, string>; body: string }> = [];
 
   test.beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
@@ -23,7 +23,7 @@ test.describe('integrations', () => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
-        received.push({ headers: req.headers as Record<string, string>, body });
+        received.push({ path: req.url ?? '', headers: req.headers as Record<string, string>, body });
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
       });
     });
@@ -74,6 +74,34 @@ test.describe('integrations', () => {
     expect(fromMain.length).toBeGreaterThan(0);
     expect(fromMain.join('\n')).not.toContain(secret.slice(6));
     expect(await page.content()).not.toContain(secret.slice(6));
+  });
+
+  test('an event from another area (a critical alert on the dashboard channel) is forwarded, signed, to a subscribed webhook', async ({ page, host }) => {
+    const secret = 'whsec_UGFnZXJTZWNyZXRGb3JFMkVUZXN0c09ubHkx';
+    await page.goto(`${host.url}#/integrations`);
+    await page.getByTestId('webhook-add').click();
+    await page.getByTestId('wh-name').fill('NOC pager');
+    await page.getByTestId('wh-url').fill(url.replace('/erp', '/pager'));
+    await page.getByTestId('wh-event-alert.raised').uncheck();
+    await page.getByTestId('wh-event-ticket.critical').check();
+    await page.getByTestId('wh-secret').fill(secret);
+    await page.getByTestId('wh-save').click();
+    const card = page.locator('article.hook', { hasText: 'NOC pager' });
+    await expect(card).toBeVisible();
+
+    const title = `Servidor Principal Offline ${Date.now()}`;
+    await callBridge(page, 'dashboard.simulate', { message: { type: 'critical_alert', data: { id: `fwd-${Date.now()}`, title, severity: 'critical' } } });
+    const pager = () => received.filter((r) => r.path === '/pager');
+    await expect.poll(() => pager().length, { timeout: 15_000 }).toBeGreaterThan(0);
+    const event = new StandardWebhook(secret).verify(pager()[0]!.body, pager()[0]!.headers) as { type: string; data: unknown };
+    expect(event.type).toBe('ticket.critical');
+    expect(JSON.stringify(event.data)).toContain(title);
+    await page.getByTestId('tab-deliveries').click();
+    await expect(page.locator('[data-testid="delivery-row"][data-event="ticket.critical"]').filter({ hasText: 'NOC pager' }).first()).toHaveAttribute('data-state', 'succeeded');
+    // Later specs on this shared host must not page anyone.
+    await page.getByTestId('tab-webhooks').click();
+    await card.getByTestId('wh-toggle').click();
+    await expect(card.getByTestId('wh-test')).toBeDisabled();
   });
 
   test('inbound receiver shows the fiscal events, retention and summary run on demand', async ({ page, host }) => {
