@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { test, expect, type Page } from '@playwright/test';
-import { startHost, type ConsoleHost } from './host';
+import { callBridge, startHost, type ConsoleHost } from './host';
 
 /**
  * Keyword hub executions (seed 001) through the web host against the demo simulator, at a fast
@@ -120,6 +120,81 @@ test('notifications with their links, preferences, and monitoring charts', async
   await page.getByTestId('pref-save').click();
   await expect(page.getByTestId('notif-prefs')).toContainText('Preferences sent to the hub.');
   await page.screenshot({ path: `${shots}/notifications-en.png` });
+});
+
+/**
+ * Start `n` executions through one bridge socket, at most `perSecond` a second (the simulator's
+ * rate limit is 200/s per client). Resolves with the number the hub accepted.
+ */
+async function startMany(page: Page, n: number, perSecond = 150): Promise<number> {
+  return page.evaluate(
+    ([total, rate]) =>
+      new Promise<number>((resolveAll, reject) => {
+        const ws = new WebSocket(new URL('bridge', location.href).href.replace(/^http/, 'ws'));
+        let answered = 0;
+        let accepted = 0;
+        ws.onerror = () => reject(new Error('bridge socket failed'));
+        ws.onmessage = async (e) => {
+          const m = JSON.parse(String(e.data));
+          if (m.t === 'result') {
+            answered++;
+            if (m.ok) accepted++;
+            if (answered === total) {
+              ws.close();
+              resolveAll(accepted);
+            }
+          }
+          if (m.t !== 'hello') return;
+          for (let i = 0; i < total; i++) {
+            if (i > 0 && i % rate === 0) await new Promise((r) => setTimeout(r, 1_050));
+            ws.send(JSON.stringify({ t: 'call', id: i + 1, cmd: 'executions.start', args: { blogUrl: `https://lote-${i}.exemplo.com`, maxKeywords: 10 } }));
+          }
+        };
+      }),
+    [n, perSecond] as const,
+  );
+}
+
+test('thousands of executions: only the rows in view are in the DOM, and the end scrolls into view', async ({ page }) => {
+  test.setTimeout(120_000);
+  // A simulator so slow that every execution stays `iniciada` (silent) for the whole test.
+  const slow = await startHost(['--demo'], { env: { OPS_DEMO_SPEED: '0.001' } });
+  try {
+    await page.goto(`${slow.url}#/executions`);
+    await expect(page.getByTestId('hub-state')).toHaveAttribute('class', /state-open/);
+    const first = (await callBridge(page, 'executions.start', { blogUrl: 'https://primeira.exemplo.com', maxKeywords: 10 })) as { ok: boolean; value: { executionId: string } };
+    expect(first.ok).toBe(true);
+    const oldest = first.value.executionId;
+    const n = 2_000;
+    expect(await startMany(page, n)).toBe(n);
+
+    await expect(page.getByTestId('list-count')).toHaveText(`(${n + 1})`, { timeout: 20_000 });
+    await expect(page.getByTestId('exec-table')).toHaveAttribute('aria-rowcount', String(n + 2));
+    const rows = page.locator('.exec-row');
+    const inDom = await rows.count();
+    expect(inDom).toBeGreaterThan(5);
+    expect(inDom).toBeLessThanOrEqual(60);
+    await expect(page.getByTestId(`exec-row-${oldest}`)).toHaveCount(0);
+    mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: `${shots}/list-many-en.png` });
+
+    // The scrollbar covers all of them: the end is the oldest execution.
+    const scroller = page.getByTestId('exec-scroll');
+    await scroller.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+    await expect(page.getByTestId(`exec-row-${oldest}`)).toBeVisible();
+    await expect(page.getByTestId(`exec-row-${oldest}`)).toBeInViewport();
+    expect(await rows.count()).toBeLessThanOrEqual(60);
+    await page.screenshot({ path: `${shots}/list-many-end-en.png` });
+
+    // Filtering still sees every execution, not just the drawn ones.
+    await page.getByTestId('list-filter').fill('primeira');
+    await expect(rows).toHaveCount(1);
+    await expect(page.getByTestId(`exec-row-${oldest}`)).toBeVisible();
+    await page.getByTestId('list-filter').fill('lote-1999.');
+    await expect(rows).toHaveCount(1);
+  } finally {
+    await slow.stop();
+  }
 });
 
 test.describe('pt-BR', () => {
