@@ -218,6 +218,7 @@ export const executionsCommands = {
 
 export const executionsChannels = {
   'executions.changed': channel({ schema: Execution, policy: lossless, summary: 'An execution snapshot changed (status, progress, result, error).' }),
+  'executions.removed': channel({ schema: z.object({ ids: z.array(z.string()) }), policy: lossless, summary: 'Finished executions main no longer keeps (beyond the newest 500): lists drop them too.' }),
   'executions.keywords': channel({ schema: Keyword, policy: bounded(500), summary: 'KEYWORD_ENCONTRADA (all kept in main and SQLite; the display stream is bounded).' }),
   'executions.clusters': channel({ schema: Cluster, policy: lossless, summary: 'CLUSTER_FORMADO.' }),
   'executions.notifications': channel({ schema: HubNotification, policy: lossless, summary: 'NOTIFICACAO_GERAL.' }),

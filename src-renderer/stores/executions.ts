@@ -47,6 +47,11 @@ export const useExecutionsStore = defineStore('executions', () => {
     }
     byId.value = next;
   });
+  bridge.on('executions.removed', (items) => {
+    const next = { ...byId.value };
+    for (const { ids } of items) for (const id of ids) delete next[id];
+    byId.value = next;
+  });
   bridge.on('executions.keywords', (items) => {
     const d = detail.value;
     if (!d) return;

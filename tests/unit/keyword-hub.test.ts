@@ -1,6 +1,13 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import type { Execution, Keyword, Cluster } from '../../src-main/contract/keyword-hub';
+import { defaultSettings } from '../../src-main/contract/settings';
+import { createCore } from '../../src-main/core/app-core';
+import { KeyFileCipher } from '../../src-main/secrets/cipher';
+import { ExecutionStore } from '../../src-main/upstreams/keyword-hub/store';
 import { boot, closeAll, cores, servers, sims, sleep, startSim, until } from './keyword-hub-helpers';
 
 afterEach(closeAll);
@@ -207,4 +214,33 @@ describe('keyword hub connector (seed 001)', () => {
     expect(error.code).toBe('unavailable');
   });
 
+});
+
+describe('execution store pruning', () => {
+  it('keeps the newest 500 finished executions (running ones always) and tells the windows which went', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ops-kh-prune-'));
+    const core = await createCore({ host: 'web', version: 'test', dataDir, cipher: new KeyFileCipher(join(dataDir, 'k')), demo: false, config: { settings: defaultSettings(), secrets: {} }, modules: [] });
+    try {
+      let clock = 1_000;
+      const store = new ExecutionStore(core.ctx, () => clock++);
+      const removed: string[] = [];
+      core.hub.on('executions.removed', ({ ids }) => removed.push(...ids));
+      const running = store.add(store.blank('running-0'));
+      store.touch(running, true);
+      for (let i = 0; i < 503; i++) {
+        const e = store.add(store.blank(`done-${i}`));
+        e.status = 'concluida';
+        store.touch(e, true);
+      }
+      store.persist();
+      expect(removed).toEqual(['done-0', 'done-1', 'done-2', 'done-3']);
+      expect(store.executions.size).toBe(500);
+      expect(store.get('running-0')).toBeDefined();
+      expect(store.get('done-3')).toBeUndefined();
+      expect(store.get('done-502')).toBeDefined();
+      store.stop();
+    } finally {
+      await core.close();
+    }
+  });
 });

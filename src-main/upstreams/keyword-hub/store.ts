@@ -235,6 +235,7 @@ export class ExecutionStore {
         for (const table of ['kh_executions', 'kh_keywords', 'kh_clusters']) this.db.prepare(`DELETE FROM ${table} WHERE ${table === 'kh_executions' ? 'id' : 'execution_id'} = ?`).run(e.id);
       }
     });
+    this.ctx.hub.publish('executions.removed', { ids: drop.map((e) => e.id) });
   }
 
   private publishChanged() {
