@@ -10,6 +10,7 @@ import { ClockEstimator } from '../../src-main/upstreams/evolution/clock';
 import { Dedupe } from '../../src-main/upstreams/evolution/dedupe';
 import { Envelope, parseEnvelope, sanitize, summarize } from '../../src-main/upstreams/evolution/envelope';
 import { EventHistory } from '../../src-main/upstreams/evolution/history';
+import { SECRETISH } from '../../src-main/upstreams/evolution/ingest';
 import { RateLimiter } from '../../src-main/upstreams/evolution/rate';
 
 /** `date_time` as a server at `offsetMin` from UTC writes it: local wall clock + a bogus `Z`. */
@@ -57,6 +58,50 @@ describe('Evolution helpers', () => {
     const out = sanitize({ token: 'T0K', nested: { hash: 'H', note: 'key=SECRET123 here', list: ['SECRET123'] }, keep: 1 }, 'SECRET123');
     expect(JSON.stringify(out)).not.toMatch(/T0K|SECRET123|"H"/);
     expect(out).toMatchObject({ keep: 1, token: '***', nested: { note: 'key=*** here' } });
+  });
+
+  it('the secret check spelled [aA]… matches exactly what the case-insensitive pattern matches', () => {
+    const reference = /"(apikey|api_key|token|hash|password|secret|jwt_token|authorization)"/i;
+    const samples = [
+      '{"apikey":"x"}', '{"ApiKey":1}', '{"API_KEY":1}', '{"Token":"t"}', '{"a":"HASH"}', '{"jwt_token":1}', '{"JWT_Token":1}',
+      '{"Authorization":"Bearer x"}', '{"password":null}', '{"secret":{}}', '{"SeCrEt":[]}',
+      '{"tokens":1}', '{"mytoken":1}', '{"api-key":1}', '{"apikey ":1}', '{"text":"my token here"}', '{"text":"say \\"token\\" now"}',
+      // Non-ASCII letters that upper-case to ASCII do not match under the i flag either.
+      '{"\u017fecret":1}', '{"ſecret":1}', '{"toKen":1}', '{"toKen":1}', '{"auth\u0131rization":1}', '{"authorızation":1}',
+      '{"key":{"id":"3EB0"},"pushName":"Ana","message":{"conversation":"oi 👍"}}', '', '"token"', 'token',
+    ];
+    for (const text of samples) expect(SECRETISH.test(text), text).toBe(reference.test(text));
+  });
+
+  it('history drops over maxPending exactly as before, and frees the room once the writer has caught up', () => {
+    const storage = Storage.open(join(mkdtempSync(join(tmpdir(), 'ops-evo-cap-')), 'console.db'));
+    const history = new EventHistory(storage, 10_000, { flushMs: 60_000, maxPending: 600 });
+    const add = () => {
+      const seq = history.nextSeq();
+      history.add({ seq, receivedAt: seq, dateTime: null, latencyMs: null, event: 'messages.upsert', instance: 'loja', via: 'global', sender: null, summary: `m${seq}`, data: { n: seq } });
+    };
+    for (let i = 0; i < 500; i++) add(); // one batch handed to the writer
+    history.flush(); // …and committed: the writer holds nothing now
+    for (let i = 0; i < 599; i++) add(); // 500 handed over (not waited for), 99 pending: under 600 either way
+    expect(history.dropped).toBe(0);
+    history.flush(); // the count kept at the last hand-over is now stale (500): it is re-read, not trusted
+    for (let i = 0; i < 499; i++) add(); // 99 + 499 pending rows hand 500 over again; 98 left
+    history.flush();
+    expect(history.count()).toBe(500 + 599 + 499);
+    expect(history.dropped).toBe(0);
+    history.dispose();
+    storage.close();
+
+    const small = Storage.open(join(mkdtempSync(join(tmpdir(), 'ops-evo-cap-')), 'console.db'));
+    const tight = new EventHistory(small, 10_000, { flushMs: 60_000, maxPending: 10 });
+    for (let i = 0; i < 15; i++) {
+      const seq = tight.nextSeq();
+      tight.add({ seq, receivedAt: seq, dateTime: null, latencyMs: null, event: 'call', instance: 'loja', via: 'global', sender: null, summary: 's', data: null });
+    }
+    expect(tight.dropped).toBe(5);
+    expect(tight.count()).toBe(10);
+    tight.dispose();
+    small.close();
   });
 
   it('summaries read like the operator expects', () => {

@@ -31,6 +31,8 @@ export class EventHistory {
   private seq: number;
   private pending = new HistoryBatch();
   private timer: NodeJS.Timeout | null = null;
+  /** Rows posted and not yet committed as of the last post (an upper bound until the next one). */
+  private writerRows = 0;
   private sinceTrim = 0;
   private readonly writer: HistoryWriter;
   /** Rows not written: the queue overflowed or the writer failed (counted). */
@@ -68,7 +70,10 @@ export class EventHistory {
 
   /** Queue one event; `dataJson` is `JSON.stringify(event.data)` when the caller has it already. */
   add(event: WaEvent, dataJson?: string): void {
-    if (this.pending.length + this.writer.pendingRows >= (this.options.maxPending ?? 50_000)) {
+    const max = this.options.maxPending ?? 50_000;
+    // The writer's count is only asked when the last one known says full: it can only have gone
+    // down since (rows are added to it only by post()), so below the cap the answer is the same.
+    if (this.pending.length + this.writerRows >= max && this.pending.length + (this.writerRows = this.writer.pendingRows) >= max) {
       this.dropped++;
       return;
     }
@@ -101,6 +106,7 @@ export class EventHistory {
       trimBelow = this.seq - this.maxRows;
     }
     this.writer.write(batch, trimBelow);
+    this.writerRows = this.writer.pendingRows;
   }
 
   /** Write everything added so far and wait until it is committed. */

@@ -15,7 +15,12 @@ import { RateLimiter } from './rate';
 const JOURNAL_PER_SEC = 100;
 const ALWAYS_JOURNAL = new Set(['connection.update', 'qrcode.updated', 'instance.create', 'instance.delete', 'remove.instance', 'logout.instance', 'status.instance']);
 const LIST_EVENTS = new Set(['instance.create', 'instance.delete', 'remove.instance']);
-const SECRETISH = /"(apikey|api_key|token|hash|password|secret|jwt_token|authorization)"/i;
+const SECRET_WORDS = ['apikey', 'api_key', 'token', 'hash', 'password', 'secret', 'jwt_token', 'authorization'];
+/**
+ * `"word"` for any of them in any letter case: written as `[aA][pP]…` instead of the `i` flag,
+ * which matches the same (ASCII letters only) and scans each event's JSON faster.
+ */
+export const SECRETISH = new RegExp(`"(?:${SECRET_WORDS.map((w) => w.replace(/[a-z]/g, (c) => `[${c}${c.toUpperCase()}]`)).join('|')})"`);
 
 export class Ingest {
   readonly dedupe: Dedupe;
