@@ -72,6 +72,7 @@ test.describe('console shell (demo mode)', () => {
       await expect(page.locator('.conn-card[data-state="open"]')).toHaveCount(5, { timeout: 20_000 }); // all five upstreams
       // Main says what a link does; the screen words it in its language.
       await expect(page.locator('.conn-card[data-state="open"]').first().getByTestId('conn-message')).toHaveText(locale === 'pt-BR' ? /^Conectado/ : /^Connected/);
+      await expect(page.getByTestId('conn-summary')).toHaveText(locale === 'pt-BR' ? '5/5 conectados' : '5/5 connected');
       await page.waitForTimeout(1_500);
       await page.screenshot({ path: `test-results/screens/connections-${locale}.png` });
       if (locale === 'pt-BR') await page.screenshot({ path: 'docs/screenshot.png' });

@@ -1,6 +1,6 @@
 export default {
   en: {
-    app: { name: 'Ops Console', demo: 'Demo mode — built-in simulators', bridgeLost: 'Connection to the console host lost — reconnecting…', dropped: '{n} events dropped under load' },
+    app: { name: 'Ops Console', demo: 'Demo mode — built-in simulators', bridgeLost: 'Connection to the console host lost — reconnecting…', dropped: '{n} events dropped under load', linksUp: '{up}/{total} connected' },
     nav: { connections: 'Connections', inspector: 'Event inspector', logs: 'Job logs', executions: 'Keyword executions', whatsapp: 'WhatsApp', wallboard: 'Wallboard', alerts: 'Alerts', integrations: 'Integrations', settings: 'Settings' },
     common: { test: 'Test', connect: 'Connect', disconnect: 'Disconnect', pause: 'Pause', resume: 'Resume', details: 'Details', close: 'Close', all: 'All', search: 'Search', none: 'Nothing yet', ago: '{age} ago', never: 'never', save: 'Save', cancel: 'Cancel', export: 'Export', language: 'Language', clear: 'Clear' },
     upstream: { rpaLogs: 'RPA logs (SSE)', keywordHub: 'Keyword hub', evolution: 'Evolution API', dashboard: 'Dashboard channel', webhooks: 'Webhooks', console: 'Console' },
@@ -21,7 +21,7 @@ export default {
     inspector: { title: 'Event inspector', upstream: 'Upstream', type: 'Type', id: 'Any id (job, execution, instance, ticket…)', paused: 'Paused — {n} new', live: 'Live', raw: 'Raw event', empty: 'No events match these filters.' },
   },
   'pt-BR': {
-    app: { name: 'Ops Console', demo: 'Modo demonstração — simuladores embutidos', bridgeLost: 'Conexão com o console perdida — reconectando…', dropped: '{n} eventos descartados sob carga' },
+    app: { name: 'Ops Console', demo: 'Modo demonstração — simuladores embutidos', bridgeLost: 'Conexão com o console perdida — reconectando…', dropped: '{n} eventos descartados sob carga', linksUp: '{up}/{total} conectados' },
     nav: { connections: 'Conexões', inspector: 'Inspetor de eventos', logs: 'Logs de jobs', executions: 'Execuções de keywords', whatsapp: 'WhatsApp', wallboard: 'Painel', alerts: 'Alertas', integrations: 'Integrações', settings: 'Configurações' },
     common: { test: 'Testar', connect: 'Conectar', disconnect: 'Desconectar', pause: 'Pausar', resume: 'Retomar', details: 'Detalhes', close: 'Fechar', all: 'Todos', search: 'Buscar', none: 'Nada ainda', ago: 'há {age}', never: 'nunca', save: 'Salvar', cancel: 'Cancelar', export: 'Exportar', language: 'Idioma', clear: 'Limpar' },
     upstream: { rpaLogs: 'Logs RPA (SSE)', keywordHub: 'Hub de keywords', evolution: 'Evolution API', dashboard: 'Canal do painel', webhooks: 'Webhooks', console: 'Console' },
