@@ -178,7 +178,8 @@ export function createDashboardConnector(ctx: CoreContext) {
           severity,
           key: `dashboard:${msg.type}:${msg.data.id}`,
           title: msg.data.title,
-          detail: msg.type === 'new_ticket_alert' ? `#${msg.data.id}` : msg.data.id,
+          // A ticket or project number means something to the room; a critical alert's id does not.
+          detail: msg.type === 'new_ticket_alert' ? `#${msg.data.id}` : msg.type === 'project_update_alert' ? msg.data.id : '',
           ids,
           view: alertViews[msg.type],
           ...(soundUrl ? { soundUrl } : {}),

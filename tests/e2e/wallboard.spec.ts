@@ -130,6 +130,7 @@ test.describe('wallboard (seed 004)', () => {
     await expect(kiosk).toHaveAttribute('data-route', '/wallboard');
     await expect(page.getByTestId('alert-banner')).toHaveAttribute('data-severity', 'critical');
     await expect(page.getByTestId('alert-banner-title')).toHaveText('Servidor Principal Offline');
+    await expect(page.getByTestId('alert-banner')).not.toContainText('crit-e2e'); // an id means nothing on a wall
     await page.screenshot({ path: `${shots}/kiosk-preempted-en-1080p.png` });
     await page.getByTestId('alert-banner-ack').click();
     await expect(kiosk).toHaveAttribute('data-route', '/wallboard/projects');
