@@ -9,8 +9,11 @@ import { i18n } from '../i18n';
 const rank = { critical: 0, high: 1, medium: 2, low: 3, info: 4 } as const;
 const bySeverity = (a: Alert, b: Alert) => rank[a.severity] - rank[b.severity] || b.lastAt - a.lastAt;
 
-/** `unknown`: not tried yet; `needs-click`: a browser that wants a gesture; `blocked`: a play() was refused. */
-export type SoundState = 'unknown' | 'needs-click' | 'on' | 'blocked';
+/**
+ * `unknown`: not tried yet; `needs-click`: a browser that wants a gesture; `blocked`: a play()
+ * was refused; `elsewhere`: another window of this kiosk plays the sounds (one per machine).
+ */
+export type SoundState = 'unknown' | 'needs-click' | 'on' | 'blocked' | 'elsewhere';
 
 /**
  * The alert center in the renderer: active alerts and history, acknowledge / snooze / mute,
@@ -35,6 +38,7 @@ export const useAlertsStore = defineStore('alerts', () => {
   document.body.appendChild(audio);
 
   function play(src: string, volume: number): void {
+    if (soundState.value === 'elsewhere') return;
     audio.pause();
     audio.src = src;
     audio.volume = Math.min(1, Math.max(0, volume));
@@ -121,7 +125,14 @@ export const useAlertsStore = defineStore('alerts', () => {
     const saved = await bridge.call('settings.update', { settings: { ...current, alerts: next } });
     settings.value = saved.alerts;
   }
+  /** Kiosk windows on displays other than the first stay silent: one sound, not an echo per screen. */
+  function soundHere(on: boolean): void {
+    if (!on) {
+      audio.pause();
+      soundState.value = 'elsewhere';
+    } else if (soundState.value === 'elsewhere') soundState.value = bridge.transport === 'ipc' ? 'unknown' : 'needs-click';
+  }
   const onAlert = (listener: (alert: Alert) => void) => (listeners.add(listener), () => listeners.delete(listener));
 
-  return { active, snoozed, top, history, mutedUntil, muted, settings, soundState, lastPlayed, acknowledge, acknowledgeAll, snooze, mute, loadHistory, saveSettings, enableSound, play, onAlert };
+  return { active, snoozed, top, history, mutedUntil, muted, settings, soundState, lastPlayed, acknowledge, acknowledgeAll, snooze, mute, loadHistory, saveSettings, enableSound, soundHere, play, onAlert };
 });

@@ -126,6 +126,24 @@ test.describe('alert center and sound', () => {
     await setAlertSettings(page, { desktopNotifications: true });
   });
 
+  test('a kiosk with several displays sounds once: only the first display’s window plays', async ({ page, host }) => {
+    await setAlertSettings(page, { sound: true, soundSeverities: ['critical', 'high', 'medium', 'low'] });
+    await page.goto(host.url + '#/kiosk?display=1');
+    await expect(page.getByTestId('kiosk')).toBeVisible();
+    await expect(page.getByTestId('sound-enable')).toHaveCount(0); // nothing to enable here
+    await page.mouse.click(600, 400); // a gesture: this page may play sound, yet must not
+    const plays = await listenForSound(page);
+    const title = `Link da Matriz caiu ${Date.now()}`;
+    await simulate(page, { type: 'critical_alert', data: { id: `echo-${Date.now()}`, title, severity: 'critical' } });
+    await expect(page.getByTestId('alert-banner-title')).toHaveText(title); // the banner is on every screen
+    await page.waitForTimeout(2_000);
+    expect(await plays()).toEqual([]);
+    await page.goto(host.url + '#/kiosk?display=0');
+    await page.reload(); // a kiosk window shows one display for its whole life
+    await expect(page.getByTestId('kiosk')).toBeVisible();
+    await expect(page.getByTestId('sound-enable')).toBeVisible(); // this one plays (after the browser's click)
+  });
+
   test('acknowledge, snooze, mute and history in the alert center (pt-BR)', async ({ page, host }) => {
     const s = ((await callBridge(page, 'settings.get')) as Result).value as object;
     await callBridge(page, 'settings.update', { settings: { ...s, language: 'pt-BR' } });
