@@ -25,7 +25,8 @@ export const useExecutionsStore = defineStore('executions', () => {
   const detail = shallowRef<DetailState | null>(null);
   const loaded = ref(false);
 
-  const list = computed(() => Object.values(byId.value).sort((a, b) => b.startedAt - a.startedAt));
+  // Newest first; the id breaks ties so executions started in the same millisecond keep their order.
+  const list = computed(() => Object.values(byId.value).sort((a, b) => b.startedAt - a.startedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)));
   const active = computed(() => list.value.filter((e) => e.status === 'iniciada' || e.status === 'em_andamento' || e.status === 'pausada').length);
 
   bridge.onConnect(async () => {
