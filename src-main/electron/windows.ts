@@ -37,6 +37,8 @@ export function createConsoleWindow(options: WindowOptions): BrowserWindow {
       nodeIntegration: false,
       webSecurity: true,
       spellcheck: false,
+      // A minimized console must still ring on time (a critical alert repeats until acknowledged).
+      backgroundThrottling: false,
       // Kiosks play alert sounds with nobody touching the machine.
       autoplayPolicy: options.kiosk ? 'no-user-gesture-required' : 'user-gesture-required',
     },
