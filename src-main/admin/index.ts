@@ -131,6 +131,7 @@ export const createAdminModule =
         alerts.raise({
           source: 'console', severity: 'medium', key: 'admin:pin-lockout', view: '/settings/security',
           title: 'Admin PIN locked out after repeated wrong attempts',
+          text: { key: 'pinLockout', params: {} },
           detail: `Someone entered a wrong admin PIN too many times (${what}); attempts are refused for a while.`,
         });
       } else if (check.result === 'wrong-pin') note(`${what}.failed`, 'admin PIN', `wrong PIN, ${check.attemptsLeft} attempt(s) left before lock-out`, who, 'warn');

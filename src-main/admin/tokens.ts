@@ -91,7 +91,7 @@ export interface TokenWatchDeps {
   facts(name: string): TokenFacts;
   leadMs(): number;
   mask(value: string): string;
-  raise(alert: { source: UpstreamId | 'console'; severity: 'high' | 'medium'; key: string; title: string; detail: string; view: string }): void;
+  raise(alert: { source: UpstreamId | 'console'; severity: 'high' | 'medium'; key: string; title: string; text: { key: string; params: Record<string, string | number> }; detail: string; view: string }): void;
   resolve(key: string): void;
   publish(info: TokenInfo): void;
 }
@@ -155,6 +155,7 @@ export class TokenWatch {
         this.deps.raise({
           source, severity: 'medium', key: keys.expiring, view,
           title: `Token ${info.name}${who} expires in ${formatDuration((info.expiresAt ?? now) - now)}`,
+          text: { key: 'tokenExpiring', params: { name: info.name, who, in: formatDuration((info.expiresAt ?? now) - now) } },
           detail: `Expires at ${new Date(info.expiresAt ?? now).toISOString()}. Obtain or paste a new token in Settings → Tokens.`,
         });
         break;
@@ -163,6 +164,7 @@ export class TokenWatch {
         this.deps.raise({
           source, severity: 'high', key: keys.expired, view,
           title: `Token ${info.name}${who} has expired`,
+          text: { key: 'tokenExpired', params: { name: info.name, who } },
           detail: `Expired at ${new Date(info.expiresAt ?? now).toISOString()}. The upstream will refuse it; obtain or paste a new token in Settings → Tokens.`,
         });
         break;
@@ -170,6 +172,7 @@ export class TokenWatch {
         this.deps.raise({
           source, severity: 'high', key: keys.rejected, view,
           title: `Token ${info.name}${who} was rejected by the upstream`,
+          text: { key: 'tokenRejected', params: { name: info.name, who } },
           detail: info.rejected?.message ?? 'authentication failed',
         });
         break;

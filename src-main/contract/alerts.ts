@@ -19,6 +19,11 @@ export const Alert = z.object({
   source: UpstreamId.or(z.literal('console')),
   severity: Severity,
   title: z.string(),
+  /**
+   * A title the console wrote itself, as a message key: screens word it in the operator's
+   * language; `title` (English or the upstream's words) stays for history, webhooks and the CLI.
+   */
+  text: z.object({ key: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])) }).optional(),
   detail: z.string(),
   ids: EventIds,
   /** Route that shows what the alert is about (kiosk pre-emption goes there). */

@@ -14,6 +14,8 @@ export interface RaiseAlert {
   /** Dedupe key, e.g. `rpaLogs:job-error:abc-123`. */
   key: string;
   title: string;
+  /** The title as a message key with parameters, when the console wrote it (see contract). */
+  text?: Alert['text'];
   detail?: string;
   ids?: EventIds;
   view?: string;
@@ -64,6 +66,7 @@ export class AlertCenter {
         count: existing.count + 1,
         lastAt: now,
         title: input.title,
+        ...(input.text ? { text: input.text } : {}),
         detail: input.detail ?? existing.detail,
         // A repeat of a more severe kind escalates.
         severity: rank[input.severity] < rank[existing.severity] ? input.severity : existing.severity,
@@ -75,6 +78,7 @@ export class AlertCenter {
         source: input.source,
         severity: input.severity,
         title: input.title,
+        ...(input.text ? { text: input.text } : {}),
         detail: input.detail ?? '',
         ids: input.ids ?? {},
         ...(input.view ? { view: input.view } : {}),

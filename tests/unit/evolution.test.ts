@@ -137,6 +137,7 @@ describe('Evolution connector: global mode', () => {
     await until('close on board', () => b.instances.get('loja-bh')?.state === 'close');
     const closeAlert = await until('close alert', () => b.alerts.find((a) => a.key === 'evolution:instance-close:loja-bh' && a.state === 'active'));
     expect(closeAlert.ids.instance).toBe('loja-bh');
+    expect(closeAlert.text).toEqual({ key: 'waClosed', params: { instance: 'loja-bh' } }); // worded by each screen
     expect(b.instances.get('loja-bh')!.reconnects).toBe(1);
     s.emit('loja-bh', 'qrcode.updated', { qrcode: { instance: 'loja-bh', pairingCode: null, code: '2@abc', base64: 'data:image/png;base64,iVBORw0KGgo=' } });
     await until('qr on board', () => b.instances.get('loja-bh')?.qr?.base64.startsWith('data:image/png;base64,'));

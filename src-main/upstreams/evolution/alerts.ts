@@ -25,6 +25,7 @@ export class EvolutionAlerts {
       ctx.alerts.raise({
         source: 'evolution', severity: config.current.closeSeverity, key: `evolution:instance-close:${name}`,
         title: `WhatsApp ${name}: desconectada / disconnected`,
+        text: { key: 'waClosed', params: { instance: name } },
         detail: `connection.update → close${change.statusReason !== null ? ` (statusReason ${change.statusReason})` : ''}${source === 'rest' ? ' — fetchInstances' : ''}`,
         ids: { instance: name }, view: `/whatsapp?instance=${encodeURIComponent(name)}`,
       });
@@ -47,6 +48,7 @@ export class EvolutionAlerts {
     ctx.alerts.raise({
       source: 'evolution', severity: config.current.qrSeverity, key: `evolution:instance-qr:${instance}`,
       title: `WhatsApp ${instance}: aguardando leitura do QR code / needs a QR scan`,
+      text: { key: 'waQr', params: { instance } },
       detail: 'Abra o quadro de instâncias e leia o QR code com o WhatsApp do número. / Open the instance board and scan the QR code.',
       ids: { instance }, view: `/whatsapp?instance=${encodeURIComponent(instance)}`,
     });

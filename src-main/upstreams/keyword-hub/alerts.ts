@@ -19,13 +19,14 @@ export const authAlert = (auth: NonNullable<HubStatus['auth']>): RaiseAlert => (
   severity: 'high',
   key: 'keywordHub:auth',
   title: 'Hub de keywords: token recusado — renove o token',
+  text: { key: 'khAuth', params: {} },
   detail: [auth.message, auth.tokenExpiresAt ? `token_expira_em ${auth.tokenExpiresAt}` : '', auth.recomendacao].filter(Boolean).join(' — '),
   ids: {},
   view: '/settings',
 });
 
 export const concludedAlert = (id: string, totalKeywords: number, clusters: number): RaiseAlert =>
-  ({ source: 'keywordHub', severity: 'info', key: `keywordHub:done:${id}`, title: `Execução ${id} concluída`, detail: `${totalKeywords} keywords, ${clusters} clusters`, ids: { execution: id }, view: `/executions/${id}` });
+  ({ source: 'keywordHub', severity: 'info', key: `keywordHub:done:${id}`, title: `Execução ${id} concluída`, text: { key: 'khDone', params: { id } }, detail: `${totalKeywords} keywords, ${clusters} clusters`, ids: { execution: id }, view: `/executions/${id}` });
 
 export const executionErrorAlert = (id: string, codigo: string, mensagem: string, recomendacao: string | null | undefined): RaiseAlert => ({
   source: 'keywordHub',
@@ -43,4 +44,4 @@ export const systemAlert = (d: { nivel: string; categoria: string; mensagem: str
 
 /** A command queued offline that expired before the link came back. */
 export const expiredAlert = (requestId: string, summary: string, ids: EventIds): RaiseAlert =>
-  ({ source: 'keywordHub', severity: 'low', key: `keywordHub:expired:${requestId}`, title: `Comando expirado sem envio: ${summary}`, detail: 'O hub ficou fora do ar por mais tempo que a validade da fila', ids, view: '/executions' });
+  ({ source: 'keywordHub', severity: 'low', key: `keywordHub:expired:${requestId}`, title: `Comando expirado sem envio: ${summary}`, text: { key: 'khExpired', params: { summary } }, detail: 'O hub ficou fora do ar por mais tempo que a validade da fila', ids, view: '/executions' });

@@ -66,6 +66,7 @@ export class JobAlerts {
         severity: 'medium',
         key: `rpaLogs:job-silent:${jobId}`,
         title: `Job ${jobId}: sem logs há ${minutes} min / silent for ${minutes} min`,
+        text: { key: 'jobSilent', params: { job: jobId, minutes } },
         ids: { job: jobId },
         view: `/logs?job=${encodeURIComponent(jobId)}`,
       });

@@ -1,6 +1,18 @@
 /** Alert center and sound (issue 5). */
 export default {
   en: {
+    alertText: {
+      pinLockout: 'Admin PIN locked out after repeated wrong attempts',
+      tokenExpiring: 'Token {name}{who} expires in {in}',
+      tokenExpired: 'Token {name}{who} has expired',
+      tokenRejected: 'Token {name}{who} was rejected by the upstream',
+      waClosed: 'WhatsApp {instance}: disconnected',
+      waQr: 'WhatsApp {instance}: waiting for a QR code scan',
+      jobSilent: 'Job {job}: no logs for {minutes} min',
+      khAuth: 'Keyword hub: token refused — renew the token',
+      khDone: 'Execution {id} completed',
+      khExpired: 'Command expired before it could be sent: {summary}',
+    },
     alerts: {
       title: 'Alerts',
       active: 'Active',
@@ -49,6 +61,18 @@ export default {
     },
   },
   'pt-BR': {
+    alertText: {
+      pinLockout: 'PIN de administrador bloqueado após tentativas erradas',
+      tokenExpiring: 'Token {name}{who} expira em {in}',
+      tokenExpired: 'Token {name}{who} expirou',
+      tokenRejected: 'Token {name}{who} foi recusado pelo serviço',
+      waClosed: 'WhatsApp {instance}: desconectada',
+      waQr: 'WhatsApp {instance}: aguardando leitura do QR code',
+      jobSilent: 'Job {job}: sem logs há {minutes} min',
+      khAuth: 'Hub de keywords: token recusado — renove o token',
+      khDone: 'Execução {id} concluída',
+      khExpired: 'Comando expirado sem envio: {summary}',
+    },
     alerts: {
       title: 'Alertas',
       active: 'Ativos',
