@@ -108,7 +108,7 @@ export class Link {
     this.attempt(this.everOpened ? 'reconnecting' : 'connecting');
   }
 
-  /** Manual disconnect (`operator`) or switched off in settings (`disabled`): stays down until connect(). */
+  /** Stop the link: by an operator, switched off in settings, or no URL set. Stays down until connect(). */
   disconnect(why: 'operator' | 'disabled' | 'unconfigured' = 'operator'): void {
     this.clearRetry();
     this.teardown();
