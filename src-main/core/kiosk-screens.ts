@@ -36,10 +36,6 @@ export class KioskScreens {
     private readonly relayoutMs = 1_500,
   ) {}
 
-  get open(): number {
-    return this.windows.length;
-  }
-
   start(): void {
     if (this.releaseAwake) return;
     this.releaseAwake = this.platform.keepAwake();

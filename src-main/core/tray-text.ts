@@ -15,7 +15,7 @@ export const trayLocale = (setting: 'auto' | TrayLocale, osLocale: string): Tray
   setting !== 'auto' ? setting : osLocale.toLowerCase().startsWith('en') ? 'en' : 'pt-BR';
 
 /** Links that are trying and failing (an operator's stop or an unconfigured link is not "down"). */
-export const downLinks = (statuses: Iterable<UpstreamStatus>): UpstreamStatus[] =>
+const downLinks = (statuses: Iterable<UpstreamStatus>): UpstreamStatus[] =>
   [...statuses].filter((s) => s.state === 'connecting' || s.state === 'reconnecting' || s.state === 'auth-failed');
 
 export function trayText(locale: TrayLocale, statuses: Iterable<UpstreamStatus>) {
