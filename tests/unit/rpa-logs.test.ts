@@ -173,6 +173,24 @@ describe('RPA logs connector: SSE framing (seed 000)', () => {
     expect(b.status().errors).toBe(0);
   });
 
+  it('takes unknown fields, comments and a non-numeric retry: as valid SSE: lines arrive, no link error (WHATWG)', async () => {
+    const enc = new TextEncoder();
+    const chunks = [
+      enc.encode(': a comment\n\n'),
+      // Fields no EventSource knows (a server's own extras, a typo): ignored by the standard.
+      enc.encode(`event_version: 2\nx-trace: abc\n${logFrame(1, { message: 'one' }).replace('data:', 'foo: bar\ndata:')}`),
+      enc.encode('retry: soon\n\n'),
+      enc.encode('retry\nbogus\n\n'),
+      enc.encode(logFrame(2, { message: 'two' })),
+    ];
+    const b = await boot('http://127.0.0.1:9', { module: { fetch: chunkedFetch(chunks) } });
+    await until('two lines', () => jobLines(b, 'frame').length === 2);
+    expect(jobLines(b, 'frame').map((l) => l.message)).toEqual(['one', 'two']);
+    expect(b.status().errors).toBe(0);
+    expect(b.logs.stats.invalid).toBe(0);
+    expect(b.status().state).toBe('open');
+  });
+
   it('honours retry: and counts bad input without dropping the stream', async () => {
     const s = await sim();
     const b = await boot(s.url);

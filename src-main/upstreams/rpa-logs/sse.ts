@@ -81,7 +81,12 @@ export async function openSse(options: SseOptions): Promise<void> {
     onRetry: options.onRetry,
     // A comment is a heartbeat: bytes arrived (activity is also counted per chunk below).
     onComment: () => session.activity(),
-    onError: (error) => session.error(`SSE: ${error.message}`),
+    // WHATWG framing: an unknown field or a non-numeric `retry:` is ignored by every EventSource,
+    // so it is valid SSE and no link error (seed 000 promises no more than the standard).
+    // Only what loses data (a line over the buffer limit) is counted.
+    onError: (error) => {
+      if (error.type !== 'unknown-field' && error.type !== 'invalid-retry') session.error(`SSE: ${error.message}`);
+    },
   });
   const reader = res.body.getReader();
   // A chunk may end inside a UTF-8 sequence: the streaming decoder carries it to the next one.
