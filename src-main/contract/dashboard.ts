@@ -44,21 +44,23 @@ export const Project = z.object({
   name: z.string(),
   responsible: z.string(),
   status: z.string(),
-  completed: z.number(),
-  inProgress: z.number(),
-  pending: z.number(),
-  progress: z.number(),
+  // null: the upstream sent no number (shown as unknown).
+  completed: z.number().nullable(),
+  inProgress: z.number().nullable(),
+  pending: z.number().nullable(),
+  progress: z.number().nullable(),
   dueDate: z.string(),
   updatedAt: z.string().optional(),
 });
 export type Project = z.infer<typeof Project>;
 
+/** null: the upstream sent no value for that figure (shown as unknown). */
 export const Kpis = z.object({
-  openTickets: z.number(),
-  avgResponseTime: z.string(),
-  resolutionRate: z.number(),
-  customerSatisfaction: z.number(),
-  surveyCount: z.number(),
+  openTickets: z.number().nullable(),
+  avgResponseTime: z.string().nullable(),
+  resolutionRate: z.number().nullable(),
+  customerSatisfaction: z.number().nullable(),
+  surveyCount: z.number().nullable(),
 });
 export type Kpis = z.infer<typeof Kpis>;
 
@@ -68,7 +70,7 @@ export const Person = z.object({
   role: z.string().optional(),
   specialization: z.string(),
   available: z.boolean(),
-  assignedCount: z.number(),
+  assignedCount: z.number().nullable(),
 });
 export type Person = z.infer<typeof Person>;
 
@@ -83,7 +85,7 @@ export type Activity = z.infer<typeof Activity>;
 
 /** Common to every snapshot: when the upstream stamped it, when main received it, items it had to drop. */
 const SnapshotMeta = {
-  /** Upstream `timestamp` (ISO) if it sent one. */
+  /** Upstream `timestamp` (ISO text as sent, or epoch s/ms as ISO) if it sent a usable one. */
   timestamp: z.string().nullable(),
   /** When main accepted it (ms since epoch); the age shown on stale boards. */
   receivedAt: z.number(),

@@ -156,7 +156,7 @@ describe('dashboard connector (seed 004)', () => {
       counters: { critical: 0, high: 1, medium: 0, low: 0, total: 1 },
     });
     b.sim.send({ type: 'projects_update', data: 'not a list' });
-    b.sim.send({ type: 'dashboard_update', kpis: { openTickets: 1 }, technicians: [], analysts: [], recentActivity: [] });
+    b.sim.send({ type: 'dashboard_update', kpis: 'nenhum', technicians: [], analysts: [], recentActivity: [] });
     b.sim.send({ type: 'weather_update', data: {} });
     b.sim.sendRaw('{not json');
     b.sim.send({ type: 'error', message: 'Erro ao decodificar JSON' });
@@ -233,6 +233,49 @@ describe('dashboard connector (seed 004)', () => {
 
     await b.call('connections.disconnect', { id: 'dashboard' });
     await expect(b.call('dashboard.remoteSwitch', { target: 'tickets' })).rejects.toMatchObject({ code: 'unavailable' });
+  });
+
+  it('takes every message type with epoch s/ms or no timestamp, null for unknown numbers and unknown fields: nothing malformed', async () => {
+    const b = await boot();
+    await b.open();
+    await until('first', () => b.of('dashboard.snapshot').length >= 3);
+    const ms = Date.UTC(2025, 10, 18, 10, 35);
+    const iso = '2025-11-18T10:35:00.000Z';
+    b.sim.send({ type: 'remote_switch', target: 'tickets', timestamp: ms });
+    await until('switch', () => b.of('dashboard.remoteSwitch')[0]);
+    b.sim.send({ type: 'remote_switch', target: 'projects', timestamp: ms / 1000, origem: 'painel' });
+    b.sim.send({
+      type: 'tickets_update',
+      data: [{ id: '1', title: 'A', assignedTo: 'Ana', priority: 'high', status: 'open', createdAt: ms, sla: { h: 4 } }],
+      counters: { critical: 0, high: 1, medium: 0, low: 0, total: 1 },
+      timestamp: ms,
+    });
+    b.sim.send({
+      type: 'projects_update',
+      data: [{ id: 'p', name: 'P', responsible: 'Ana', status: 'in_progress', completed: null, inProgress: 2, pending: null, progress: null, dueDate: '2025-12-15' }],
+      timestamp: String(ms / 1000),
+    });
+    b.sim.send({
+      type: 'dashboard_update',
+      kpis: { openTickets: 3, avgResponseTime: null, resolutionRate: null, customerSatisfaction: 90, surveyCount: null, nps: 70 },
+      technicians: [{ name: 'João', specialization: 'Hardware', available: true, assignedCount: null }],
+      analysts: [],
+      recentActivity: [{ timestamp: ms / 1000, description: 'x', type: 'assignment' }],
+    });
+    b.sim.send({ type: 'critical_alert', data: { id: 'c1', title: 'Servidor Offline', severity: 'critical' }, timestamp: ms, extra: true });
+    await until('all in', () => b.of('alerts.changed').some((a) => a.key === 'dashboard:critical_alert:c1') && b.of('dashboard.remoteSwitch').length === 2);
+    const st = await until('snapshots', async () => {
+      const s = await b.state();
+      return s.dashboard?.kpis.openTickets === 3 && s.projects?.projects[0]?.id === 'p' && s.tickets?.tickets[0]?.id === '1' ? s : null;
+    });
+    expect(b.of('dashboard.remoteSwitch').map((x) => x.target)).toEqual(['tickets', 'projects']);
+    expect(st.tickets!).toMatchObject({ timestamp: iso, tickets: [{ createdAt: iso }] });
+    expect(st.projects!).toMatchObject({ timestamp: iso, projects: [{ completed: null, inProgress: 2, pending: null, progress: null }] });
+    expect(st.dashboard!).toMatchObject({ timestamp: null, kpis: { avgResponseTime: null, resolutionRate: null, customerSatisfaction: 90, surveyCount: null } });
+    expect(st.dashboard!.technicians[0]!.assignedCount).toBeNull();
+    expect(st.dashboard!.recentActivity[0]!.timestamp).toBe(iso);
+    expect(st.health).toMatchObject({ unknown: 0, malformed: 0, invalidItems: 0, upstreamErrors: 0 });
+    expect(b.link().errors).toBe(0);
   });
 
   it('boots offline from the persisted snapshots and tells their receive time', async () => {

@@ -11,7 +11,33 @@ import { TicketPriority, type Ticket, type TicketCounters } from '../../contract
 const IdLike = z.union([z.string().min(1), z.number()]).transform(String);
 /** Numbers may come as strings from a DecimalField serializer. */
 const Num = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]).pipe(z.number().finite());
-const DateText = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a date');
+/** A number the upstream does not know (`null`, absent) is shown as unknown, not a broken message. */
+const NumOrNull = z.union([Num, z.null(), z.undefined()]).transform((v) => v ?? null);
+
+/**
+ * A time as ISO text (the seed's form) or epoch seconds/milliseconds (Python's `time.time()`,
+ * JavaScript's `Date.now()`; also as digits in a string), as ISO text; null when it is none of
+ * these. Text that parses is kept as sent (the offset the upstream wrote stays visible).
+ */
+export function stampText(v: unknown): string | null {
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v) || v <= 0) return null;
+    // 1e11 s is the year 5138, 1e11 ms is 1973: below it the number can only be seconds.
+    const d = new Date(v < 1e11 ? v * 1000 : v);
+    return Number.isNaN(d.getTime()) ? null : d.toISOString();
+  }
+  if (typeof v !== 'string') return null;
+  const text = v.trim();
+  if (text === '') return null;
+  if (/^\d{9,}(\.\d+)?$/.test(text)) return stampText(Number(text));
+  return Number.isNaN(Date.parse(text)) ? null : v;
+}
+/** An item's date (required where the seed lists it): ISO text or epoch s/ms. */
+const DateText = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const text = stampText(v);
+  if (text === null) ctx.addIssue({ code: 'custom', message: 'not a date' });
+  return text ?? '';
+});
 const OptText = z
   .string()
   .nullish()
@@ -37,10 +63,10 @@ export const WireProject = z.object({
   name: z.string(),
   responsible: z.string().nullable().transform((v) => v ?? ''),
   status: z.string(),
-  completed: Num,
-  inProgress: Num,
-  pending: Num,
-  progress: Num,
+  completed: NumOrNull,
+  inProgress: NumOrNull,
+  pending: NumOrNull,
+  progress: NumOrNull,
   dueDate: DateText,
   updatedAt: OptText,
 });
@@ -50,12 +76,19 @@ export const WirePerson = z.object({
   role: OptText,
   specialization: z.string().nullable().transform((v) => v ?? ''),
   available: z.boolean(),
-  assignedCount: Num,
+  assignedCount: NumOrNull,
 });
 export const WireActivity = z.object({ id: IdLike.optional(), timestamp: DateText, description: z.string(), type: z.string(), severity: OptText });
-const WireKpis = z.object({ openTickets: Num, avgResponseTime: z.union([z.string(), z.number()]).transform(String), resolutionRate: Num, customerSatisfaction: Num, surveyCount: Num });
+const WireKpis = z.object({
+  openTickets: NumOrNull,
+  avgResponseTime: z.union([z.string(), z.number(), z.null(), z.undefined()]).transform((v) => (v === null || v === undefined ? null : String(v))),
+  resolutionRate: NumOrNull,
+  customerSatisfaction: NumOrNull,
+  surveyCount: NumOrNull,
+});
 export const WireCounters = z.object({ critical: Num, high: Num, medium: Num, low: Num, total: Num });
-const Stamp = z.string().nullish().transform((v) => v ?? null);
+/** The message's own `timestamp` is informative only: any form, or none, never makes a message unusable. */
+const Stamp = z.unknown().optional().transform(stampText);
 
 export const Envelope = z.discriminatedUnion('type', [
   z.object({ type: z.literal('tickets_update'), data: z.array(z.unknown()), counters: z.unknown().optional(), timestamp: Stamp }),
