@@ -242,6 +242,24 @@ describe('Evolution connector: per-instance and both modes', () => {
     expect(s.received).toEqual([]);
   });
 
+  it('configured instances connect at start while GET /instance/fetchInstances fails (HTTP 500)', async () => {
+    const s = await sim({ globalEvents: false });
+    let listed = 0;
+    const failingList = (async (url: string | URL | Request, init?: RequestInit) => {
+      if (String(url).includes('/instance/fetchInstances')) {
+        listed++;
+        return new Response(JSON.stringify({ status: 500, error: 'Internal Server Error' }), { status: 500, headers: { 'content-type': 'application/json' } });
+      }
+      return fetch(url, init);
+    }) as typeof fetch;
+    const b = await boot(s.url, { mode: 'instance', settings: (x) => (x.upstreams.evolution.instances = ['loja-sp', 'loja-rj']), module: { fetch: failingList } });
+    for (const name of ['loja-sp', 'loja-rj']) await until(`${name} open`, () => state(b, name) === 'open');
+    expect(listed).toBeGreaterThan(0);
+    expect(state(b, 'loja-bh')).toBeUndefined();
+    s.emit('loja-rj', 'messages.upsert', { key: { id: 'C1', remoteJid: 'x@s.whatsapp.net' }, pushName: 'Ana', message: { conversation: 'oi' } });
+    await until('event via namespace', () => ofType(b, 'messages.upsert', 'loja-rj').length === 1);
+  });
+
   it('a namespace created late (server restart) is retried and shown as waiting, not as a dead server', async () => {
     const s = await sim({ globalEvents: false, lateNamespaceMs: 400 });
     const b = await boot(s.url, { mode: 'instance' });

@@ -1,4 +1,11 @@
 import type { EvolutionParts } from './parts';
+import { RestError } from './rest';
+
+/**
+ * Seed 002 documents the socket events only: a server without Evolution's REST listing answers
+ * 404 (or 405/501). That is no fault — instances then come from the configuration and from events.
+ */
+const noListing = (e: unknown): boolean => e instanceof RestError && (e.status === 404 || e.status === 405 || e.status === 501);
 
 /**
  * The instance list from REST (`GET /instance/fetchInstances`): refreshed on demand, periodically
@@ -8,6 +15,8 @@ import type { EvolutionParts } from './parts';
 export class InstanceList {
   restError: string | null = null;
   refreshedAt: number | null = null;
+  /** False once the server said it has no `fetchInstances` (told once in the journal). */
+  listingAvailable = true;
   private refreshing: Promise<void> | null = null;
   private refreshTimer: NodeJS.Timeout | null = null;
 
@@ -26,8 +35,17 @@ export class InstanceList {
         for (const name of gone) this.gone(name, 'no longer listed by fetchInstances');
         this.restError = null;
         this.refreshedAt = now;
+        this.listingAvailable = true;
         links.reconcile();
       } catch (error) {
+        if (noListing(error)) {
+          if (this.listingAvailable) ctx.journal.record({ upstream: 'evolution', type: 'instances.unlisted', level: 'info', ids: {}, summary: `the server has no instance listing (${(error as Error).message}): instances come from the configuration and from events`, raw: null });
+          this.listingAvailable = false;
+          this.restError = null;
+          this.refreshedAt = Date.now();
+          links.reconcile();
+          return;
+        }
         this.restError = error instanceof Error ? error.message : String(error);
         links.mainLink?.noteError(`instance list: ${this.restError}`);
         throw error;

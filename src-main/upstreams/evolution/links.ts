@@ -37,6 +37,8 @@ export class EvolutionLinks {
       return;
     }
     this.mainLink.connect();
+    // Configured instances connect now, whatever the REST listing later says (or fails to say).
+    this.reconcile();
     void this.p.instances.refresh().catch(() => undefined);
   }
 
