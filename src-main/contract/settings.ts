@@ -44,6 +44,15 @@ export const DashboardSettings = z.object({
   clientId: z.string().regex(/^[A-Za-z0-9_-]{3,64}$/, 'letters, digits, - and _ only (3–64)').or(z.literal('')).default(''),
 });
 
+/** The built-in simulators (demo mode). */
+export const DemoSettings = z.object({
+  /**
+   * Every simulator speaks exactly what its seed document describes and nothing of ours beyond it
+   * (docs/configuration.md lists what each drops). Read when the simulators start.
+   */
+  seedOnly: z.boolean().default(false),
+});
+
 export const Settings = z.object({
   version: z.literal(1).default(1),
   language: z.enum(['auto', 'pt-BR', 'en']).default('auto'),
@@ -59,6 +68,8 @@ export const Settings = z.object({
   alerts: AlertSettings.prefault({}),
   /** Kiosk wallboards: playlists, pre-emption, autostart (issue 5). */
   kiosk: KioskSettings.prefault({}),
+  /** Demo mode's simulators (`--seed-only` overrides `seedOnly` for one run). */
+  demo: DemoSettings.prefault({}),
   /** Feature areas add their own sections; unknown keys are kept so a newer file is not damaged. */
   extra: z.record(z.string(), z.unknown()).default({}),
 });

@@ -21,6 +21,8 @@ export interface CoreOptions {
   cipher: Cipher;
   /** `auto`: simulators for every upstream that has no URL configured, when none has one. */
   demo: boolean | 'auto';
+  /** `--seed-only`: simulators speak only what their seeds document (else the `demo.seedOnly` setting). */
+  seedOnly?: boolean;
   /** From `--config FILE`: used instead of the stored settings; inline secrets stay in memory. */
   config?: { settings: Settings; secrets: Record<string, string> };
   modules: readonly ModuleFactory[];
@@ -55,7 +57,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
 
   const nothingConfigured = upstreamKeys.every((key) => settings.get().upstreams[key].url === '');
   const demoWanted = options.demo === true || (options.demo === 'auto' && nothingConfigured);
-  const demo: Demo | null = demoWanted ? await startDemo({ secrets: Object.fromEntries(demoSecretNames.map((n) => [n, secrets.get(n)])) }) : null;
+  const demo: Demo | null = demoWanted ? await startDemo({ secrets: Object.fromEntries(demoSecretNames.map((n) => [n, secrets.get(n)])), seedOnly: options.seedOnly || settings.get().demo.seedOnly }) : null;
   if (demo) for (const [name, value] of Object.entries(demo.secrets)) if (!secrets.get(name)) secrets.setEphemeral(name, value);
 
   const warnings = [...(options.warnings ?? []), ...settings.warnings, ...secrets.warnings];

@@ -9,6 +9,11 @@ import { makeBeepWav } from './wav';
  * Help-desk wallboard upstream: behaves like the seed's Django Channels `DashboardConsumer` on
  * `/ws/dashboard_control/`, with the seed's exact field names, and serves its own alert sounds
  * over HTTP so `soundUrl` points at something real.
+ *
+ * `seedOnly`: exactly what seed 004's consumer does — `remote_switch` is only logged (not relayed
+ * to the other clients, which is ours), message timestamps are Python's
+ * `datetime.utcnow().isoformat() + 'Z'` (microseconds), and alert sounds are the consumer's
+ * server-relative `/static/sounds/…` paths.
  */
 
 export type Priority = 'critical' | 'high' | 'medium' | 'low';
@@ -33,6 +38,8 @@ export interface DashboardAlertData { id: string; title: string; severity: Prior
 export interface DashboardAlert { type: DashboardAlertKind; data: DashboardAlertData; timestamp: string }
 
 export interface DashboardSimulatorOptions extends SimulatorOptions {
+  /** Speak exactly what the seed documents, nothing of ours beyond it (`--seed-only`). */
+  seedOnly?: boolean;
   ticketCount?: number;
   /** Random alert cadence in autoplay (default 60 s). */
   alertEveryMs?: number;
@@ -141,6 +148,9 @@ export async function startDashboardSimulator(opts: DashboardSimulatorOptions = 
     critical: makeBeepWav({ freqHz: 1320, ms: 450, volume: 0.7 }),
   };
 
+  const seedOnly = opts.seedOnly ?? false;
+  /** The seed consumer's `get_timestamp()`: `datetime.utcnow().isoformat() + 'Z'` has microseconds. */
+  const stamp = () => (seedOnly ? iso(Date.now()).replace(/Z$/, '000Z') : iso(Date.now()));
   let nextTicketId = 100;
   let tickets: DashboardTicket[] = [];
   const setTickets = (n: number) => {
@@ -170,15 +180,15 @@ export async function startDashboardSimulator(opts: DashboardSimulatorOptions = 
   const withCounts = (list: typeof technicians): DashboardPerson[] =>
     list.map((p) => ({ ...p, assignedCount: tickets.filter((t) => t.assignedTo === p.name).length }));
   const views = {
-    tickets: () => ({ type: 'tickets_update', data: tickets, counters: counters(), timestamp: iso(Date.now()) }),
-    projects: () => ({ type: 'projects_update', data: projects, timestamp: iso(Date.now()) }),
+    tickets: () => ({ type: 'tickets_update', data: tickets, counters: counters(), timestamp: stamp() }),
+    projects: () => ({ type: 'projects_update', data: projects, timestamp: stamp() }),
     dashboard: () => ({
       type: 'dashboard_update',
       kpis: { openTickets: tickets.filter((t) => t.status === 'open').length, ...kpiBase } satisfies DashboardKpis,
       technicians: withCounts(technicians),
       analysts: withCounts(analysts),
       recentActivity: activity,
-      timestamp: iso(Date.now()),
+      timestamp: stamp(),
     }),
   };
 
@@ -228,7 +238,7 @@ export async function startDashboardSimulator(opts: DashboardSimulatorOptions = 
     } else if (data.type === 'request_data') {
       const view = typeof data.view === 'string' && Object.hasOwn(views, data.view) ? views[data.view as keyof typeof views] : null;
       if (view) sendTo(ws, JSON.stringify(view())); // unknown views are ignored, as in the seed
-    } else if (data.type === 'remote_switch') {
+    } else if (data.type === 'remote_switch' && !seedOnly) {
       // The seed only logs remote_switch. We relay it verbatim to every OTHER client so one
       // console can switch a kiosk's screen; echoing to the sender would make it switch itself.
       for (const other of wss.clients) if (other !== ws) sendTo(other, text);
@@ -262,6 +272,8 @@ export async function startDashboardSimulator(opts: DashboardSimulatorOptions = 
     critical: `${url}${SOUND_PATH}/critical.wav`,
     notAudio: `${url}${SOUND_PATH}/not-audio.mp3`,
   };
+  // The seed's consumer names its sounds by server-relative path (`'/static/sounds/notification.mp3'`).
+  const alertSound = (kind: 'notification' | 'critical') => (seedOnly ? `${SOUND_PATH}/${kind}.wav` : soundUrls[kind]);
 
   const alert = (kind: DashboardAlertKind, data: Partial<DashboardAlertData> = {}): DashboardAlert => {
     let base: DashboardAlertData;
@@ -273,14 +285,14 @@ export async function startDashboardSimulator(opts: DashboardSimulatorOptions = 
         tickets.unshift(ticket);
         addActivity(`Novo ticket #${ticket.id}: ${ticket.title}`, 'new_ticket', ticket.priority);
       }
-      base = { id: ticket.id, title: ticket.title, severity: ticket.priority, soundUrl: soundUrls.notification };
+      base = { id: ticket.id, title: ticket.title, severity: ticket.priority, soundUrl: alertSound('notification') };
     } else if (kind === 'project_update_alert') {
       const p = r.pick(projects);
-      base = { id: p.id, title: p.name, severity: 'medium', soundUrl: soundUrls.notification };
+      base = { id: p.id, title: p.name, severity: 'medium', soundUrl: alertSound('notification') };
     } else {
-      base = { id: `critical-${pad3(r.int(1, 999))}`, title: r.pick(CRITICAL_TITLES), severity: 'critical', soundUrl: soundUrls.critical };
+      base = { id: `critical-${pad3(r.int(1, 999))}`, title: r.pick(CRITICAL_TITLES), severity: 'critical', soundUrl: alertSound('critical') };
     }
-    const msg: DashboardAlert = { type: kind, data: { ...base, ...data }, timestamp: iso(Date.now()) };
+    const msg: DashboardAlert = { type: kind, data: { ...base, ...data }, timestamp: stamp() };
     send(msg);
     return msg;
   };

@@ -21,12 +21,20 @@ import type { Simulator, SimulatorOptions } from './types';
  *   namespace, so connecting before the first such event fails with "Invalid namespace";
  * - envelope `{event, instance, data, server_url, date_time, sender, apikey}`, date_time = local
  *   wall-clock time with a trailing `Z`; clients never emit anything except the unused `sendNode`.
+ *
+ * `seedOnly`: exactly what seed 002 describes — socket.io with the API key, global events on `/`
+ * and one namespace per instance, the envelope as `{event, instance, data}` only, and only its
+ * five event types (`connection.update`, `messages.upsert`, `messages.update`, `contacts.update`,
+ * `groups.update`). No Evolution REST (every HTTP route answers 404), no QR codes, no
+ * instance create/delete events. Test helpers (`emit`, `emitMalformed`) still send what they are told.
  */
 
 export type { ConnectionState } from './evolution-data';
 export { EVOLUTION_CONFIG_EVENTS, evolutionDateTime } from './evolution-data';
 
 export interface EvolutionSimulatorOptions extends SimulatorOptions {
+  /** Speak exactly what the seed documents, nothing of ours beyond it (`--seed-only`). */
+  seedOnly?: boolean;
   /** Global AUTHENTICATION_API_KEY (default: the key from evolution-api's .env.example). */
   apiKey?: string;
   instances?: string[];
@@ -77,14 +85,18 @@ const LOOPBACK = ['127.0.0.1', '::1', '::ffff:127.0.0.1'];
 const TICK_MS = 50;
 const QR_REFRESH_MS = 20_000;
 /** Autoplay mix besides plain incoming messages (weights sum < 1; the rest is messages.upsert). */
-const MIX: [string, number][] = [
+const MIX_FULL: [string, number][] = [
   ['messages.update', 0.15], ['presence.update', 0.08], ['chats.update', 0.05], ['contacts.update', 0.04], ['send.message', 0.04],
   ['chats.upsert', 0.03], ['groups.update', 0.02], ['messages.delete', 0.015], ['call', 0.01],
 ];
+/** Seed 002's list of event types, besides `messages.upsert` and `connection.update`. */
+const MIX_SEED: [string, number][] = [['messages.update', 0.15], ['contacts.update', 0.05], ['groups.update', 0.03]];
 
 export async function startEvolutionSimulator(opts: EvolutionSimulatorOptions = {}): Promise<EvolutionSimulator> {
   const host = opts.host ?? '127.0.0.1';
   const apiKey = opts.apiKey ?? DEFAULT_EVOLUTION_API_KEY;
+  const seedOnly = opts.seedOnly ?? false;
+  const MIX = seedOnly ? MIX_SEED : MIX_FULL;
   const random = createRandom(opts.seed);
   const names = opts.instances?.length ? opts.instances : DEFAULT_EVOLUTION_INSTANCES;
   const pairingNames = opts.pairingInstances ?? (opts.instances ? [] : [DEFAULT_EVOLUTION_INSTANCES[3]!]);
@@ -106,7 +118,8 @@ export async function startEvolutionSimulator(opts: EvolutionSimulatorOptions = 
     const cfg = instances.get(name)?.websocket;
     if (cfg?.enabled && cfg.events.includes(configEv)) io.of(`/${name}`).emit(event, ...payload);
   };
-  const envelope = (name: string, event: string, data: unknown) => {
+  const envelope = (name: string, event: string, data: unknown): Record<string, unknown> => {
+    if (seedOnly) return { event, instance: name, data };
     const inst = instances.get(name);
     return { event, instance: name, data, server_url: baseUrl, date_time: evolutionDateTime(), sender: inst && senderOf(inst), apikey: inst?.token ?? null };
   };
@@ -159,6 +172,7 @@ export async function startEvolutionSimulator(opts: EvolutionSimulatorOptions = 
       scheduleBlip();
     });
   const refreshQr = () => {
+    if (seedOnly) return; // qrcode.updated is not among the seed's event types
     for (const inst of instances.values()) {
       if (!inst.pairing) continue;
       if (inst.qrCount++ === 0) emit(inst.name, 'connection.update', connectionUpdate(inst, 'connecting', 200));
@@ -208,7 +222,8 @@ export async function startEvolutionSimulator(opts: EvolutionSimulatorOptions = 
     bootTimer.unref();
   };
 
-  const onRequest = createEvolutionRest({ apiKey, instances, baseUrl: () => baseUrl });
+  const fullRest = createEvolutionRest({ apiKey, instances, baseUrl: () => baseUrl });
+  const onRequest = seedOnly ? async (_req: unknown, res: Parameters<typeof fail>[0]) => fail(res, 404, 'Not Found', 'Not Found') : fullRest;
 
   // --- socket.io ---
   const track = (socket: Socket) => {
@@ -285,7 +300,7 @@ export async function startEvolutionSimulator(opts: EvolutionSimulatorOptions = 
       const name = instance ?? firstName();
       const inst = instances.get(name);
       const data = inst ? messagePayload(inst, random) : {};
-      const env: Record<string, unknown> = envelope(name, 'messages.upsert', data);
+      const env = envelope(name, 'messages.upsert', data);
       const route = (payload: unknown[], event = 'messages.upsert') => deliver(name, event, 'MESSAGES_UPSERT', payload);
       if (kind === 'missing-event') delete env.event;
       if (kind === 'missing-instance') delete env.instance;
@@ -300,15 +315,17 @@ export async function startEvolutionSimulator(opts: EvolutionSimulatorOptions = 
     createInstance(name, o = {}) {
       const inst = makeInstance(name, random, { pairing: o.pairing ?? true, websocket: o.websocket ?? false });
       instances.set(name, inst);
-      emit(name, 'instance.create', { instanceName: name, instanceId: inst.id });
+      if (!seedOnly) emit(name, 'instance.create', { instanceName: name, instanceId: inst.id });
       return info(inst);
     },
     deleteInstance(name) {
       const inst = instances.get(name);
       if (!inst) return false;
-      if (inst.state === 'open') emit(name, 'logout.instance', { instance: name, state: 'closed' });
-      emit(name, 'instance.delete', { instanceName: name, instanceId: inst.id });
-      emit(name, 'remove.instance', { instanceName: name, instanceId: inst.id });
+      if (!seedOnly) {
+        if (inst.state === 'open') emit(name, 'logout.instance', { instance: name, state: 'closed' });
+        emit(name, 'instance.delete', { instanceName: name, instanceId: inst.id });
+        emit(name, 'remove.instance', { instanceName: name, instanceId: inst.id });
+      }
       instances.delete(name);
       return true;
     },

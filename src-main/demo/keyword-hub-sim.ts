@@ -23,6 +23,8 @@ export type { ExecutionSnapshot, ExecStatus } from './keyword-hub-exec';
 export interface KeywordHubMessage { event: string; data: Record<string, unknown>; timestamp: string }
 
 export interface KeywordHubSimulatorOptions extends SimulatorOptions {
+  /** Speak exactly what the seed documents, nothing of ours beyond it (`--seed-only`). */
+  seedOnly?: boolean;
   /** Bearer token the upgrade requires; null/undefined = open. */
   token?: string | null;
   /** Pace multiplier: 1 = an execution takes ~30 s; tests use 100+. */

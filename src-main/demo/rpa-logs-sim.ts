@@ -13,6 +13,10 @@ import type { Simulator, SimulatorOptions } from './types';
  * in a ring buffer for `Last-Event-ID` replay. The per-client `connection` greeting is sent
  * without an `id:` line on purpose: SSE keeps the previous last-event-id for id-less events, so
  * the greeting never shifts a client's resume point nor duplicates an id.
+ *
+ * `seedOnly`: exactly what seed 000 shows and nothing of ours — no `id:` lines (so no
+ * `Last-Event-ID` replay), no `retry:`, no keepalive comments, no `?job_id=` filter on
+ * `/events/logs`, and `timestamp: ""` on the connection and error events as in its examples.
  */
 
 export type RpaLogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
@@ -34,6 +38,8 @@ export type RpaStreamEvent = RpaLogEvent | RpaErrorEvent | RpaConnectionEvent;
 export type RpaEmitInput = Partial<RpaLogEvent> | (Partial<RpaErrorEvent> & { type: 'error' });
 
 export interface RpaLogSimulatorOptions extends SimulatorOptions {
+  /** Speak exactly what the seed documents, nothing of ours beyond it (`--seed-only`). */
+  seedOnly?: boolean;
   /** Bearer token `/events/logs` requires; null/undefined = open. */
   token?: string | null;
   jobs?: string[];
@@ -144,6 +150,9 @@ export async function startRpaLogSimulator(opts: RpaLogSimulatorOptions = {}): P
   const jobs = opts.jobs?.length ? [...opts.jobs] : [...DEFAULT_RPA_JOBS];
   const ratePerSec = opts.ratePerSec ?? 20;
   const retryMs = opts.retryMs ?? 3_000;
+  const seedOnly = opts.seedOnly ?? false;
+  /** The seed's connection and error examples carry an empty timestamp. */
+  const systemStamp = () => (seedOnly ? '' : new Date().toISOString());
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const random = createRandom(opts.seed);
   // Each job runs one carrier's RPA, as in the seed ("Processando RPA da operadora VIVO").
@@ -193,14 +202,14 @@ export async function startRpaLogSimulator(opts: RpaLogSimulatorOptions = {}): P
 
   const record = (event: RpaLogEvent | RpaErrorEvent): Entry => {
     const id = ++seq;
-    const entry = { id, jobId: event.type === 'log' ? event.job_id : null, frame: frameOf(id, event) };
+    const entry = { id, jobId: event.type === 'log' ? event.job_id : null, frame: frameOf(seedOnly ? null : id, event) };
     ring.push(entry);
     return entry;
   };
 
   const build = (input: RpaEmitInput = {}): RpaLogEvent | RpaErrorEvent =>
     input.type === 'error'
-      ? { message: random.pick(ERROR_MESSAGES), timestamp: new Date().toISOString(), ...input }
+      ? { message: random.pick(ERROR_MESSAGES), timestamp: systemStamp(), ...input }
       : makeLog(input as Partial<RpaLogEvent>);
 
   const emit = (input?: RpaEmitInput): number => {
@@ -226,13 +235,13 @@ export async function startRpaLogSimulator(opts: RpaLogSimulatorOptions = {}): P
       'X-Accel-Buffering': 'no',
     });
     req.socket.setNoDelay(true);
-    res.write(`retry: ${retryMs}\n\n`);
-    res.write(frameOf(null, { type: 'connection', message: greeting, timestamp: new Date().toISOString() }));
+    if (!seedOnly) res.write(`retry: ${retryMs}\n\n`);
+    res.write(frameOf(null, { type: 'connection', message: greeting, timestamp: systemStamp() }));
     const client: Client = { res, jobId };
     const header = req.headers['last-event-id'];
     const lastId = typeof header === 'string' && /^\d+$/.test(header.trim()) ? Number(header.trim()) : null;
     // Replay and registration happen in the same tick, so no live event can fall in between.
-    if (lastId !== null) writeEntries(client, ring.since(lastId));
+    if (lastId !== null && !seedOnly) writeEntries(client, ring.since(lastId));
     clients.add(client);
     res.on('close', () => clients.delete(client));
   };
@@ -246,7 +255,7 @@ export async function startRpaLogSimulator(opts: RpaLogSimulatorOptions = {}): P
       if (token !== null && auth !== `Bearer ${token}`) {
         return sendJson(res, 401, { error: 'Token JWT expirado ou inválido' }, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
       }
-      const jobId = url.searchParams.get('job_id');
+      const jobId = seedOnly ? null : url.searchParams.get('job_id');
       return openStream(req, res, jobId, jobId ? `Conectado ao stream de logs para job ${jobId}` : 'Conectado ao stream de logs');
     }
     if (url.pathname === `${PROXY_PREFIX}/teste-conexao`) {
@@ -286,7 +295,7 @@ export async function startRpaLogSimulator(opts: RpaLogSimulatorOptions = {}): P
 
   // One heartbeat for all streams: keeps proxies from idling the connection out.
   const heartbeat = setInterval(() => {
-    for (const client of clients) client.res.write(': keepalive\n\n');
+    if (!seedOnly) for (const client of clients) client.res.write(': keepalive\n\n');
   }, heartbeatMs);
   heartbeat.unref();
 

@@ -14,6 +14,8 @@ import { makeFiscalPayload, pickEvent, type FiscalEvent } from './webhooks-fisca
  */
 
 export interface WebhookSenderOptions {
+  /** Speak exactly what the seed documents, nothing of ours beyond it (`--seed-only`). */
+  seedOnly?: boolean;
   /** The console's inbound receiver URL. */
   targetUrl: string;
   secret: string;

@@ -33,6 +33,8 @@ export interface SinkStep {
 }
 
 export interface WebhookSinkOptions extends SimulatorOptions {
+  /** Speak exactly what the seed documents, nothing of ours beyond it (`--seed-only`). */
+  seedOnly?: boolean;
   /** Verify each request's signature with this secret (recorded, never enforced). */
   secret?: string;
   /** Which scheme `secret` is for; Standard Webhooks by default. */

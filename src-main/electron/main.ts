@@ -55,7 +55,7 @@ void app.whenReady().then(async () => {
   const dataDir = app.getPath('userData');
   const warnings: string[] = [];
   const cipher = chooseCipher(dataDir, warnings);
-  core = await createCore({ host: 'electron', version: pkg.version, dataDir, cipher, demo: 'auto', modules: allModules, warnings });
+  core = await createCore({ host: 'electron', version: pkg.version, dataDir, cipher, demo: 'auto', seedOnly: process.argv.includes('--seed-only'), modules: allModules, warnings });
   session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(permission === 'notifications'));
   serveApp(join(outDir, 'renderer'), resourcesDir, join(dataDir, 'media'));
   bindIpc(core, isOurWindow);

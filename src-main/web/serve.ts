@@ -12,12 +12,13 @@ import { startWebHost } from './web-host';
 
 export const DEFAULT_PORT = 7420;
 
-const usage = `usage: npm run serve -- [--port N] [--host ADDR] [--config FILE] [--demo] [--data-dir DIR]
+const usage = `usage: npm run serve -- [--port N] [--host ADDR] [--config FILE] [--demo] [--seed-only] [--data-dir DIR]
 
   --port N        port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)
   --host ADDR     address to bind (default 127.0.0.1; others need OPS_CONSOLE_ACCESS_TOKEN)
   --config FILE   settings as JSON (docs/configuration.md); secrets may be inline
   --demo          start the built-in simulators even if upstreams are configured
+  --seed-only     simulators speak only what their seed documents describe (no extras of ours)
   --data-dir DIR  where settings, secrets and history live (default ${defaultDataDir()})`;
 
 function fail(message: string): never {
@@ -38,6 +39,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
         host: { type: 'string', default: '127.0.0.1' },
         config: { type: 'string' },
         demo: { type: 'boolean', default: false },
+        'seed-only': { type: 'boolean', default: false },
         'data-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -70,6 +72,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     dataDir,
     cipher,
     demo: values.demo ? true : 'auto',
+    ...(values['seed-only'] ? { seedOnly: true } : {}),
     modules: allModules,
     warnings: cipher.warnings,
     ...(config ? { config } : {}),

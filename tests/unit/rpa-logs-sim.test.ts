@@ -238,3 +238,24 @@ describe('RPA log simulator — Flask proxy form', () => {
     });
   });
 });
+
+describe('RPA log simulator — seed-only mode (seed 000 and nothing more)', () => {
+  it('sends no id:, retry: or keepalive comment, an empty timestamp on system events, and ignores Last-Event-ID and ?job_id=', async () => {
+    const s = await sim({ token: 't', seedOnly: true, heartbeatMs: 20 });
+    s.emit({ job_id: 'j-1', message: 'antes' });
+    const stream = await sse(`${s.url}/events/logs?job_id=j-1`, { Authorization: 'Bearer t', 'Last-Event-ID': '0' });
+    await stream.waitFor((x) => x.events.length === 1);
+    s.emit({ job_id: 'j-2', message: 'outro job' });
+    s.emit({ type: 'error', message: 'Erro de conexão: Connection timeout' });
+    await stream.waitFor((x) => x.events.length === 3);
+    // Long enough for several heartbeats of the full mode.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(stream.events.map((e) => e.json.type)).toEqual(['connection', 'log', 'error']);
+    expect(stream.events[1]!.json).toMatchObject({ job_id: 'j-2', message: 'outro job' });
+    expect(Object.keys(stream.events[1]!.json).sort()).toEqual(LOG_KEYS);
+    expect(stream.events[0]!.json.timestamp).toBe('');
+    expect(stream.events[2]!.json.timestamp).toBe('');
+    expect(stream.raw).not.toMatch(/^(id|retry|event):/m);
+    expect(stream.comments).toEqual([]);
+  });
+});

@@ -367,6 +367,46 @@ describe('RPA logs connector: resume, auth, filtering', () => {
   });
 });
 
+describe.each([
+  ['full simulator', false],
+  ['seed-only simulator', true],
+])('RPA logs connector against the %s', (_name, seedOnly) => {
+  it('direct mode: lines of several jobs stream live under their job, greeting and no link error; back after a cut', async () => {
+    const s = await sim({ seedOnly });
+    const b = await boot(s.url);
+    await b.open();
+    await until('client', () => s.clientCount === 1);
+    for (let i = 0; i < 30; i++) s.emit({ job_id: `job-${i % 3}`, message: `linha ${i}` });
+    await until('30 lines', () => b.lines.filter((l) => l.kind === 'log').length === 30);
+    for (const job of ['job-0', 'job-1', 'job-2']) expect(jobLines(b, job).map((l) => l.message)).toEqual(Array.from({ length: 10 }, (_, k) => `linha ${3 * k + Number(job.at(-1))}`));
+    expect(b.status().errors).toBe(0);
+    expect(b.logs.stats.invalid).toBe(0);
+
+    s.dropClients();
+    await until('reconnected', () => s.clientCount === 1 && b.logs.currentLink!.currentState === 'open');
+    s.emit({ job_id: 'job-0', message: 'depois do corte' });
+    await until('line after the cut', () => jobLines(b, 'job-0').at(-1)?.message === 'depois do corte');
+    expect(b.logs.stats.invalid).toBe(0);
+  });
+
+  it('proxy mode: one stream per pinned job with its greeting, and teste-conexao', async () => {
+    const s = await sim({ seedOnly });
+    const b = await boot(s.url, { token: null, settings: (x) => ((x.upstreams.rpaLogs.mode = 'proxy'), (x.upstreams.rpaLogs.pinnedJobs = ['p-1', 'p-2'])) });
+    await b.open();
+    await until('two streams', () => s.clientCount === 2);
+    for (const job of ['p-1', 'p-2', 'p-3']) s.emit({ job_id: job, message: `m ${job}` });
+    await until('lines', () => jobLines(b, 'p-1').length === 1 && jobLines(b, 'p-2').length === 1);
+    expect(jobLines(b, 'p-3')).toHaveLength(0);
+    const greetings = await until('greetings', () => {
+      const g = b.logs.book.page('p-2', undefined, 10).lines.filter((l) => l.kind === 'connection');
+      return g.length ? g : null;
+    });
+    expect(greetings[0]!.message).toBe('Conectado ao stream de logs para job p-2');
+    expect(b.status().errors).toBe(0);
+    expect(await b.call('connections.test', { id: 'rpaLogs' })).toMatchObject({ success: true, status_code: 200 });
+  });
+});
+
 describe('RPA logs: buffers, persistence, alerts, pins', () => {
   it('keeps a bounded ring per job and the newest lines on disk across a restart', async () => {
     const s = await sim({ jobs: ['big', 'small'] });
