@@ -289,7 +289,7 @@ describe('Evolution connector: per-instance and both modes', () => {
 
   it('both modes: each event is accepted once, the copy from the other socket counted as duplicate', async () => {
     const s = await sim({ globalEvents: true });
-    const b = await boot(s.url, { mode: 'both' });
+    const b = await boot(s.url, { mode: 'both', settings: (x) => (x.upstreams.evolution.instances = ['loja-sp', 'loja-rj', 'loja-bh']) });
     await openGlobal(b);
     for (const name of ['loja-sp', 'loja-rj', 'loja-bh']) await until(`${name} open`, () => state(b, name) === 'open');
     await s.burst(300);
@@ -328,6 +328,62 @@ describe('Evolution connector: per-instance and both modes', () => {
     expect(b.evo.instanceLink('loja-sp')).toBeUndefined();
     expect(b.journal.some((e) => e.type === 'warning' && /limit of 3/.test(e.summary))).toBe(true);
     await expect(b.call('whatsapp.connect', { target: 'instance', instance: 'loja-sp' })).rejects.toMatchObject({ code: 'conflict' });
+  });
+});
+
+describe.each([
+  ['full simulator', false],
+  ['seed-only simulator', true],
+])('Evolution connector against the %s', (_name, seedOnly) => {
+  const upsert = (id: string, text: string) => ({ key: { id, remoteJid: '5511999990000@s.whatsapp.net', fromMe: false }, pushName: 'Maria', message: { conversation: text } });
+
+  it('global mode: every instance appears with its events, and no link error', async () => {
+    const s = await sim({ globalEvents: true, seedOnly });
+    const b = await boot(s.url);
+    await openGlobal(b);
+    s.emit('loja-sp', 'messages.upsert', upsert('G1', 'Olá'));
+    s.emit('loja-rj', 'contacts.update', [{ remoteJid: '5521988887777@s.whatsapp.net', pushName: 'João' }]);
+    s.emit('loja-bh', 'connection.update', { instance: 'loja-bh', state: 'open', statusReason: 200 });
+    await until('three events', () => b.events.length === 3);
+    await until('three instances', () => ['loja-sp', 'loja-rj', 'loja-bh'].every((n) => b.instances.has(n)));
+    expect(b.events.map((e) => e.instance)).toEqual(['loja-sp', 'loja-rj', 'loja-bh']);
+    expect(b.evo.stats.invalid).toBe(0);
+    await new Promise((r) => setTimeout(r, 100)); // the instance listing has answered (or said it has none)
+    expect(b.evo.currentLink!.status().errors).toBe(0);
+    expect(s.received).toEqual([]);
+    // Seed-only: the seed documents no Evolution REST, so the listing is absent, not failing.
+    const listing = await fetch(`${s.url}/instance/fetchInstances`, { headers: { apikey: KEY } });
+    expect(listing.status).toBe(seedOnly ? 404 : 200);
+    // History keeps what the envelope said; seed-only envelopes carry no date_time.
+    const history = await b.call<{ events: WaEvent[] }>('whatsapp.history', {});
+    expect(history.events.every((e) => (e.dateTime === null) === seedOnly)).toBe(true);
+  });
+
+  it('per-instance mode: configured instances connect and deliver; the control link is up without errors', async () => {
+    const s = await sim({ globalEvents: false, seedOnly });
+    const b = await boot(s.url, { mode: 'instance', settings: (x) => (x.upstreams.evolution.instances = ['loja-sp', 'loja-rj']) });
+    for (const name of ['loja-sp', 'loja-rj']) await until(`${name} open`, () => state(b, name) === 'open');
+    await until('control link open', () => state(b) === 'open');
+    s.emit('loja-rj', 'messages.upsert', upsert('I1', 'oi'));
+    await until('event via namespace', () => ofType(b, 'messages.upsert', 'loja-rj').length === 1);
+    expect(ofType(b, 'messages.upsert')[0]!.via).toBe('instance');
+    expect(b.evo.currentLink!.status().errors).toBe(0);
+    expect(b.evo.instanceLink('loja-sp')!.status().errors).toBe(0);
+  });
+});
+
+describe('Evolution connector: envelopes without date_time (seed 002 does not promise it)', () => {
+  it('keeps two status updates of one message, and still drops the copy from the other socket in both mode', async () => {
+    const s = await sim({ globalEvents: true, seedOnly: true });
+    const b = await boot(s.url, { mode: 'both', settings: (x) => (x.upstreams.evolution.instances = ['loja-sp', 'loja-rj', 'loja-bh']) });
+    await openGlobal(b);
+    for (const name of ['loja-sp', 'loja-rj', 'loja-bh']) await until(`${name} open`, () => state(b, name) === 'open');
+    const update = (status: string) => ({ keyId: 'MSG-9', remoteJid: 'x@s.whatsapp.net', fromMe: true, status });
+    s.emit('loja-sp', 'messages.update', update('DELIVERY_ACK'));
+    s.emit('loja-sp', 'messages.update', update('READ'));
+    await until('both updates', () => ofType(b, 'messages.update').length === 2);
+    await until('copies counted', () => b.evo.stats.duplicates === 2);
+    expect(ofType(b, 'messages.update').map((e) => (e.data as { status: string }).status)).toEqual(['DELIVERY_ACK', 'READ']);
   });
 });
 
