@@ -211,3 +211,20 @@ describe('makeBeepWav', () => {
     expect(() => makeBeepWav({ freqHz: 0, ms: 10 })).toThrow(RangeError);
   });
 });
+
+describe('dashboard simulator — seed-only mode (seed 004 and nothing more)', () => {
+  it('only logs remote_switch (no relay), stamps messages like the consumer (microseconds) and names sounds by server path', async () => {
+    const s = await sim({ seedOnly: true });
+    const a = await connect(s);
+    const b = await connect(s);
+    a.send({ type: 'identify', clientId: 'Kiosk-AAAAA', timestamp: '2025-11-18T10:35:00Z' });
+    await a.waitFor((m) => m.length === 3);
+    expect(a.msgs.map((m) => m.type)).toEqual(['tickets_update', 'projects_update', 'dashboard_update']);
+    for (const m of a.msgs) expect(m.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    a.send({ type: 'remote_switch', target: 'tickets', timestamp: '2025-11-18T10:35:00Z' });
+    s.alert('critical_alert');
+    await b.waitFor((m) => m.some((x) => x.type === 'critical_alert'));
+    expect(b.msgs.some((m) => m.type === 'remote_switch')).toBe(false);
+    expect(b.msgs.find((m) => m.type === 'critical_alert')!.data.soundUrl).toBe('/static/sounds/critical.wav');
+  });
+});

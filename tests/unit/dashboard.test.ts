@@ -20,8 +20,8 @@ let cores: Core[] = [];
 let sims: DashboardSimulator[] = [];
 
 
-async function boot(options: { url?: string; dataDir?: string; settings?: (s: Settings) => void } = {}) {
-  const sim = options.url ? null : await startDashboardSimulator({ autoplay: false, seed: 4 });
+async function boot(options: { url?: string; dataDir?: string; settings?: (s: Settings) => void; seedOnly?: boolean } = {}) {
+  const sim = options.url ? null : await startDashboardSimulator({ autoplay: false, seed: 4, seedOnly: options.seedOnly ?? false });
   if (sim) sims.push(sim);
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'ops-dash-'));
   const settings = defaultSettings();
@@ -304,6 +304,35 @@ describe('dashboard connector (seed 004)', () => {
     expect(st.tickets!.receivedAt).toBe(before.tickets!.receivedAt);
     expect(st.projects!.projects[0]!.name).toBe(before.projects!.projects[0]!.name);
     expect(st.dashboard!.kpis).toEqual(before.dashboard!.kpis);
+  });
+});
+
+describe.each([
+  ['full simulator', false],
+  ['seed-only simulator', true],
+])('dashboard connector against the %s', (_name, seedOnly) => {
+  it('fills every board on identify, with the upstream timestamp, and counts no problem', async () => {
+    const b = await boot({ seedOnly });
+    await b.open();
+    const st = await until('three snapshots', async () => {
+      const s = await b.state();
+      return s.tickets && s.projects && s.dashboard ? s : null;
+    });
+    expect(st.tickets!.tickets.length).toBe(24);
+    expect(st.projects!.projects.length).toBe(8);
+    expect(st.dashboard!.technicians.length).toBe(5);
+    for (const snap of [st.tickets!, st.projects!, st.dashboard!]) expect(Date.parse(snap.timestamp!)).toBeGreaterThan(Date.now() - 60_000);
+    expect(st.health).toMatchObject({ unknown: 0, malformed: 0, invalidItems: 0, upstreamErrors: 0 });
+    expect(b.link().errors).toBe(0);
+  });
+
+  it('raises an alert with the upstream sound (a server-relative soundUrl resolved against the dashboard)', async () => {
+    const b = await boot({ seedOnly });
+    await b.open();
+    b.sim.alert('critical_alert', { id: 'critical-001', title: 'Servidor Principal Offline' });
+    const alert = await until('alert with sound', () => b.of('alerts.changed').find((a) => a.key === 'dashboard:critical_alert:critical-001' && a.sound));
+    expect(alert).toMatchObject({ severity: 'critical', soundUrl: `${b.sim.url}/static/sounds/critical.wav` });
+    expect(alert.sound!.bundled).toBe(false);
   });
 });
 
