@@ -211,6 +211,19 @@ describe('RPA logs connector: SSE framing (seed 000)', () => {
     const st = await until('reconnecting', () => (b.status().state === 'reconnecting' ? b.status() : null));
     expect(st.message).toMatch(/retrying in 2 s/);
   });
+
+  it('takes retry: as a hint of at most a minute (a huge value cannot keep the console away)', async () => {
+    const s = await sim();
+    const b = await boot(s.url);
+    await b.open();
+    await until('client', () => s.clientCount === 1);
+    s.writeRaw('retry: 99999999999\n\n');
+    s.emit({ job_id: 'marker' });
+    await until('marker line', () => jobLines(b, 'marker').length === 1); // the retry: line was read before it
+    s.dropClients();
+    const st = await until('reconnecting', () => (b.status().state === 'reconnecting' ? b.status() : null));
+    expect(st.message).toMatch(/retrying in 60 s/);
+  });
 });
 
 describe('RPA logs connector: duplicates and id restarts', () => {

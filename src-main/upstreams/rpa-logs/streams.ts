@@ -11,6 +11,12 @@ import type { StreamIds, StreamState } from './stream-ids';
  * one per watched job — pinned ones and those open in any window (`watch`).
  */
 
+/**
+ * `retry:` is the server's hint for the reconnect delay (WHATWG); honoured up to a minute, so
+ * a stray or hostile value (`retry: 99999999999`) cannot keep the console away for days.
+ */
+export const RETRY_HINT_MAX_MS = 60_000;
+
 export interface LogStreamsOptions {
   ctx: CoreContext;
   settings: () => RpaLogsSettings;
@@ -74,7 +80,7 @@ export class LogStreams {
             fetch: this.options.fetch,
             onMessage: (message) => this.options.onMessage(spec.key, stream, message, session),
             onId: (id) => ids.setLastId(stream, id),
-            onRetry: (ms) => (this.retryMs = ms),
+            onRetry: (ms) => (this.retryMs = Math.min(ms, RETRY_HINT_MAX_MS)),
             onEnd: (reason) => session.lost(reason, this.retryMs !== null ? { retryAfterMs: this.retryMs } : undefined),
           });
         }),
