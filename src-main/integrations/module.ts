@@ -27,6 +27,9 @@ export function readIntegrationSettings(extra: Record<string, unknown>): { value
 /** Outbound webhooks, the inbound receiver and the scheduled jobs, wired to the core. */
 export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
   const demo = ctx.isDemo('webhooks');
+  // OPS_DEMO_SEED_ONLY=1: the seed-003 simulators speak only what the seed documents (until a
+  // global --seed-only flag reaches every simulator); the demo source then uses `simple`.
+  const seedOnly = demo && process.env.OPS_DEMO_SEED_ONLY === '1';
   let settings = readIntegrationSettings(ctx.settings.get().extra).value;
   let sink: WebhookSink | null = null;
   let sender: WebhookSender | null = null;
@@ -63,7 +66,10 @@ export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
   const inboundSettings = () => {
     const s = settings.inbound;
     if (!demo) return s;
-    const sources = s.sources.some((x) => x.name === 'fiscal') ? s.sources : [...s.sources, { name: 'fiscal', scheme: 'standard' as const, enabled: true }];
+    const scheme = seedOnly ? ('simple' as const) : ('standard' as const);
+    const sources = s.sources.some((x) => x.name === 'fiscal')
+      ? s.sources.map((x) => (x.name === 'fiscal' && seedOnly ? { ...x, scheme } : x))
+      : [...s.sources, { name: 'fiscal', scheme, enabled: true }];
     return { ...s, enabled: true, bind: '127.0.0.1', port: demoPort ?? 0, sources };
   };
   const receiver = new InboundReceiver({
@@ -299,7 +305,7 @@ export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
           for (let i = 0; i < 100 && !receiver.listening; i++) await new Promise((r) => setTimeout(r, 50));
         };
         await waitListening();
-        sender = startWebhookSender({ targetUrl: `${receiver.url}/hooks/fiscal`, secret, scheme: 'standard', ratePerMin: 6 });
+        sender = startWebhookSender({ targetUrl: `${receiver.url}/hooks/fiscal`, secret, scheme: 'standard', ratePerMin: 6, seedOnly });
       }
     },
     async stop() {
@@ -317,7 +323,7 @@ export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
     if (!ctx.secrets.get(inboundSecretName('fiscal'))) ctx.secrets.setEphemeral(inboundSecretName('fiscal'), generateSecret());
     const secret = ctx.secrets.get(webhookSecretName(DEMO_HOOK_ID)) ?? generateSecret();
     ctx.secrets.setEphemeral(webhookSecretName(DEMO_HOOK_ID), secret);
-    sink = await startWebhookSink({ secret, scheme: 'standard' });
+    sink = await startWebhookSink({ secret, scheme: 'standard', seedOnly });
     const input = {
       name: 'Demo sink (simulator)',
       url: `${sink.url}/hooks/console`,
