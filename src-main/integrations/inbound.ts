@@ -16,7 +16,8 @@ import { verifyInbound, type InboundVerifyResult, type VerifyFailure } from './s
  *
  * Checks, in this order (each refusal with its status, counted per reason per minute):
  *   429 pre-authentication budget of the client address · 405 not POST · 404 unknown/disabled
- *   source · 413 body over the cap · 408 body not complete within the deadline · 503 source
+ *   source · 413 body over the cap · 408 body not complete within the deadline (or
+ *   `truncated`, counted only, when the client hangs up first) · 503 source
  *   without a secret · 400 missing signature headers · 401 bad signature · 401 stale/future
  *   timestamp · 429 verified budget of the source · 400 not a JSON object (or nested too
  *   deep) · 409 replayed id.
@@ -32,6 +33,7 @@ export type RefusalReason =
   | 'rate-limited'
   | 'too-large'
   | 'timeout'
+  | 'truncated'
   | 'bad-request'
   | 'no-secret'
   | VerifyFailure
@@ -46,6 +48,7 @@ const statusOf: Record<RefusalReason, number> = {
   'rate-limited': 429,
   'too-large': 413,
   timeout: 408,
+  truncated: 400,
   'bad-request': 400,
   'no-secret': 503,
   'missing-headers': 400,
@@ -132,6 +135,7 @@ export class InboundReceiver {
   private historyTimer: NodeJS.Timeout | null = null;
   private statements: { seen: StatementSync; insert: StatementSync } | null = null;
   private readonly refusals: RefusalCounter;
+  private readonly countedSockets = new WeakSet<Socket>();
   accepted = 0;
   url = '';
 
@@ -174,8 +178,11 @@ export class InboundReceiver {
     server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
       if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
       const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-      this.refusals.record(timedOut ? 'timeout' : 'bad-request');
-      this.options.onRefused?.(timedOut ? 'timeout' : 'bad-request', '?', error.code ?? 'bad request');
+      // The client hung up in the middle of a request (Node reports it as a parse error at EOF).
+      const reason = timedOut ? 'timeout' : error.code === 'HPE_INVALID_EOF_STATE' ? 'truncated' : 'bad-request';
+      this.countedSockets.add(socket); // a request cut by this error is not counted twice
+      this.refusals.record(reason);
+      this.options.onRefused?.(reason, '?', error.code ?? 'bad request');
       socket.end(`HTTP/1.1 ${timedOut ? '408 Request Timeout' : '400 Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       socket.destroySoon?.();
     });
@@ -305,8 +312,16 @@ export class InboundReceiver {
         this.refuse(req, res, 'bad-request', source.name, `failed: ${(error as Error).message}`);
       }
     });
-    req.on('error', finish);
-    req.on('close', finish);
+    // The client hung up before its body was complete: nobody to answer, still counted.
+    const hungUp = () => {
+      if (done) return;
+      finish();
+      if (this.countedSockets.has(req.socket)) return;
+      this.refusals.record('truncated');
+      this.options.onRefused?.('truncated', source.name, `body cut after ${size} bytes`);
+    };
+    req.on('error', hungUp);
+    req.on('close', hungUp);
   }
 
   /** Fixed one-minute windows; spends one unit when there is one left. */
