@@ -39,7 +39,9 @@ const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or http
  */
 export const HEADER_MASK = /^•{4}[\x21-\x7e]{0,4}$/;
 export function maskHeaderValue(value: string): string {
-  return `••••${value.length >= 16 ? value.slice(-4) : ''}`;
+  const tail = value.slice(-4);
+  // The tail only when it is plain visible ASCII, so every mask matches HEADER_MASK when sent back.
+  return `••••${value.length >= 16 && /^[\x21-\x7e]{4}$/.test(tail) ? tail : ''}`;
 }
 /** Bytes Node accepts in a header value (tab, visible ASCII, Latin-1): no CR, LF, NUL or other controls. */
 const HEADER_VALUE_CHARS = /^[\t\x20-\x7e\x80-\xff]*$/;

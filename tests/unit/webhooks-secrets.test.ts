@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LookupAddress } from 'node:dns';
-import { WebhookInput } from '../../src-main/contract/integrations';
+import { HEADER_MASK, maskHeaderValue, WebhookInput } from '../../src-main/contract/integrations';
 import { isLinkLocalAddress, isLinkLocalHost } from '../../src-main/contract/link-local';
 import { createCore, type Core } from '../../src-main/core/app-core';
 import type { CallerContext } from '../../src-main/core/commands';
@@ -110,6 +110,14 @@ describe('custom header values are secrets (issue 12, item 9)', () => {
 
     await c.commands.dispatch('webhooks.delete', { id }, admin);
     expect(c.ctx.secrets.names().filter((n) => n.includes('.header.'))).toEqual([]);
+  });
+
+  it('every mask is recognised as a mask when sent back (also for values ending in Latin-1 or spaces)', () => {
+    for (const v of ['', 'x', 'Bearer abcdefghijklmnop', 'Distribuidora São João', 'token with trailing  ', '1234567890123456']) {
+      expect(HEADER_MASK.test(maskHeaderValue(v)), v).toBe(true);
+      expect(WebhookInput.safeParse(hookInput('http://127.0.0.1:9/h', { headers: { 'x-a': maskHeaderValue(v) } })).success, v).toBe(true);
+    }
+    expect(maskHeaderValue('Distribuidora São João')).toBe('••••');
   });
 
   it('values stored in clear by an older version move into the vault at start', async () => {
