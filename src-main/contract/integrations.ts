@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Ok, Severity } from './common';
 import { bounded, channel, command, lossless } from './define';
+import { isLinkLocalHost } from './link-local';
 
 /**
  * Integrations (seed 003): outbound signed webhooks with a durable delivery queue, the
@@ -32,20 +33,60 @@ export const inboundSchemes = ['standard', 'simple', 'github', 'stripe'] as cons
 const HeaderName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, 'not a valid header name');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 
-export const WebhookInput = z.object({
+/**
+ * Custom header values are kept in the secret vault and answered masked: `••••` (plus the
+ * last 4 characters of a long value). Sending a mask back on an edit keeps the stored value.
+ */
+export const HEADER_MASK = /^•{4}[\x21-\x7e]{0,4}$/;
+export function maskHeaderValue(value: string): string {
+  const tail = value.slice(-4);
+  // The tail only when it is plain visible ASCII, so every mask matches HEADER_MASK when sent back.
+  return `••••${value.length >= 16 && /^[\x21-\x7e]{4}$/.test(tail) ? tail : ''}`;
+}
+/** Bytes Node accepts in a header value (tab, visible ASCII, Latin-1): no CR, LF, NUL or other controls. */
+const HEADER_VALUE_CHARS = /^[\t\x20-\x7e\x80-\xff]*$/;
+const HeaderValue = z
+  .string()
+  .max(2_000)
+  .refine((v) => HEADER_VALUE_CHARS.test(v) || HEADER_MASK.test(v), 'header values cannot hold CR, LF, NUL or other control characters');
+
+/** `sha256=<hex>` (GitHub's convention, what most receivers parse) or the bare hex digest. */
+export const simpleSignatureFormats = ['sha256', 'hex'] as const;
+
+const WebhookFields = z.object({
   name: z.string().trim().min(1).max(100),
   url: httpUrl,
   events: z.array(ConsoleEventType).min(1, 'choose at least one event'),
-  headers: z.record(HeaderName, z.string().max(2_000)).default({}),
+  /** Values: the vault keeps them; answers carry masks (see HEADER_MASK). */
+  headers: z.record(HeaderName, HeaderValue).default({}),
   timeoutMs: z.number().int().min(500).max(60_000).default(10_000),
   enabled: z.boolean().default(true),
-  /** Standard Webhooks headers, the seed's `X-Signature` (hex HMAC of the body), or both. */
+  /** Standard Webhooks headers, the seed's `X-Signature` (HMAC of the body), or both. */
   signing: z.enum(signingModes).default('standard'),
+  /** How `X-Signature` is written (simple/both signing). */
+  simpleSignature: z.enum(simpleSignatureFormats).default('sha256'),
   template: z.enum(templateNames).default('standard'),
+  /** Let this webhook reach link-local / cloud-metadata addresses (169.254.0.0/16, fe80::/10, metadata.google.internal…). */
+  allowLinkLocal: z.boolean().default(false),
+});
+
+export const WebhookInput = WebhookFields.superRefine((w, ctx) => {
+  if (w.allowLinkLocal) return;
+  let host = '';
+  try {
+    host = new URL(w.url).hostname;
+  } catch {
+    return; // the url field reports it
+  }
+  if (isLinkLocalHost(host)) {
+    ctx.addIssue({ code: 'custom', path: ['url'], message: 'link-local or cloud-metadata address: refused unless "allow link-local" is set for this webhook' });
+  }
 });
 export type WebhookInput = z.infer<typeof WebhookInput>;
 
-export const Webhook = WebhookInput.extend({
+export const Webhook = WebhookFields.extend({
+  /** Masked values (`••••…`): the real ones never leave main. */
+  headers: z.record(z.string(), z.string()),
   id: z.string(),
   /** Never the secret: presence and a mask only. */
   secret: z.object({ present: z.boolean(), masked: z.string() }),
@@ -143,8 +184,10 @@ export const IntegrationSettings = z.object({
       port: z.number().int().min(0).max(65_535).default(8787),
       toleranceSec: z.number().int().min(10).max(3_600).default(300),
       maxBodyBytes: z.number().int().min(1_024).max(10 * 1024 * 1024).default(1024 * 1024),
-      /** Per source, per minute (the seed's RateLimitMiddleware: 100/min default; ours is per source). */
+      /** Correctly signed deliveries per source, per minute (the seed's RateLimitMiddleware: 100/min default; ours is per source). */
       rateLimitPerMin: z.number().int().min(1).max(1_000_000).default(600),
+      /** Every request per client address per minute, before any signature is checked (unsigned floods spend only this). */
+      preAuthPerMin: z.number().int().min(1).max(1_000_000).default(1_200),
       sources: z.array(InboundSource).max(50).default([{ name: 'fiscal', scheme: 'standard', enabled: true }]),
       rules: z.array(InboundRule).max(200).default([{ id: 'erro-importacao', event: 'erro_importacao', field: '', equals: '', severity: 'high' }]),
     })
@@ -180,7 +223,10 @@ export const InboundStatus = z.object({
   listening: z.boolean(),
   url: z.string(),
   accepted: z.number().int(),
+  /** Refusals since start, per reason. */
   refused: z.record(z.string(), z.number().int()),
+  /** The last hour's refusals minute by minute (minute start, counts per reason), newest first. */
+  refusedPerMinute: z.array(z.object({ at: z.number(), reasons: z.record(z.string(), z.number().int()) })).max(60),
   sources: z.array(InboundSource.extend({ secret: z.object({ present: z.boolean(), masked: z.string() }) })),
   message: z.string(),
 });

@@ -82,6 +82,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       return { ...current, upstreams };
     },
     isDemo,
+    seedOnly: demo?.seedOnly ?? false,
     warn(message) {
       warnings.push(message);
       hub.publish('system.warning', { message, at: Date.now() });

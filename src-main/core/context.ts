@@ -26,6 +26,8 @@ export interface CoreContext {
   effective(): Settings;
   /** Whether this upstream runs against a built-in simulator. */
   isDemo(id: UpstreamId): boolean;
+  /** Demo simulators speak only what their seeds document (`--seed-only` or `demo.seedOnly`). */
+  readonly seedOnly: boolean;
   /** Show something to the operator now (connections panel banner, inspector). */
   warn(message: string): void;
 }

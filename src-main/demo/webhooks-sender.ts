@@ -11,11 +11,15 @@ import { makeFiscalPayload, pickEvent, type FiscalEvent } from './webhooks-fisca
  * It signs with its own code (the `standardwebhooks` reference library, plain node:crypto for
  * the rest), not with the console's signing.ts, so a passing inbound test is a real
  * interoperability check rather than the console agreeing with itself.
+ *
+ * Seed-only mode (`seedOnly`) sends exactly what seed 003 documents and nothing of ours: a
+ * JSON POST `{"event", "data"}` for one of its five events, signed with HMAC-SHA256 of the
+ * body (bare hex; the seed names no header, `X-Signature` is the one header we must pick). No
+ * delivery id, no timestamp header, no event header, no user agent of ours — so the receiver
+ * can only de-duplicate on the signed body.
  */
 
 export interface WebhookSenderOptions {
-  /** Speak exactly what the seed documents, nothing of ours beyond it (`--seed-only`). */
-  seedOnly?: boolean;
   /** The console's inbound receiver URL. */
   targetUrl: string;
   secret: string;
@@ -25,12 +29,16 @@ export interface WebhookSenderOptions {
   /** Send on a timer (default true); false = only send() sends. */
   autoplay?: boolean;
   seed?: number;
+  /** Speak only what seed 003 documents (see the file comment); `scheme` is then ignored. */
+  seedOnly?: boolean;
 }
 
 export interface SentWebhook {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** What was sent (tests replay it). */
+  request: { headers: Record<string, string>; body: string };
 }
 
 export interface WebhookSender {
@@ -57,16 +65,18 @@ export function startWebhookSender(opts: WebhookSenderOptions): WebhookSender {
   const send = async (event: FiscalEvent, data?: Record<string, unknown>): Promise<SentWebhook> => {
     const payload = makeFiscalPayload(event, rand);
     if (data) Object.assign(payload.data, data);
-    const body = JSON.stringify(payload);
+    const body = JSON.stringify(opts.seedOnly ? { event: payload.event, data: payload.data } : payload);
     const msgId = `msg_${base62(rand, 27)}`;
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'user-agent': 'Fiscal-Webhooks/1.0 (demo)',
-      'x-webhook-event': event,
-      ...senderSignature(opts.scheme, opts.secret, body, msgId),
-    };
+    const headers: Record<string, string> = opts.seedOnly
+      ? { 'content-type': 'application/json', 'x-signature': createHmac('sha256', opts.secret).update(body).digest('hex') }
+      : {
+          'content-type': 'application/json',
+          'user-agent': 'Fiscal-Webhooks/1.0 (demo)',
+          'x-webhook-event': event,
+          ...senderSignature(opts.scheme, opts.secret, body, msgId),
+        };
     const request = fetch(opts.targetUrl, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) }).then(
-      async (res) => ({ status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() }),
+      async (res) => ({ status: res.status, headers: Object.fromEntries(res.headers), body: await res.text(), request: { headers, body } }),
     );
     inFlight.add(request);
     try {

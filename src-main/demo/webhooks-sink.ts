@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { closeServer, listen as listenOn, portOf } from '../core/http-listen';
@@ -8,6 +9,11 @@ import type { Simulator, SimulatorOptions } from './types';
  * The receiving end of the console's outbound webhooks (demo mode, tests): an HTTP endpoint
  * that records every request and answers from a script (slow, failing, rate-limited…), so
  * retries, timeouts and the delivery log can be exercised for real.
+ *
+ * Seed-only mode (`seedOnly`) is a receiver written from seed 003 alone: it checks only an
+ * HMAC-SHA256 of the body (in `X-Signature`, hex or `sha256=<hex>`), reads nothing else of
+ * ours (no Standard Webhooks headers, no ids: it does not de-duplicate) and answers a plain
+ * 200 with an empty JSON object.
  */
 
 export interface SinkRequest {
@@ -33,12 +39,12 @@ export interface SinkStep {
 }
 
 export interface WebhookSinkOptions extends SimulatorOptions {
-  /** Speak exactly what the seed documents, nothing of ours beyond it (`--seed-only`). */
-  seedOnly?: boolean;
   /** Verify each request's signature with this secret (recorded, never enforced). */
   secret?: string;
-  /** Which scheme `secret` is for; Standard Webhooks by default. */
+  /** Which scheme `secret` is for; Standard Webhooks by default (ignored in seed-only mode). */
   scheme?: SignatureScheme;
+  /** A receiver built from seed 003 alone (see the file comment). */
+  seedOnly?: boolean;
 }
 
 export interface WebhookSink extends Simulator {
@@ -58,7 +64,7 @@ const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 export async function startWebhookSink(opts: WebhookSinkOptions = {}): Promise<WebhookSink> {
   const host = opts.host ?? '127.0.0.1';
-  const scheme = opts.scheme ?? 'standard';
+  const scheme = opts.seedOnly ? 'simple' : (opts.scheme ?? 'standard');
   const requests: SinkRequest[] = [];
   let script: SinkStep[] = [];
   const waiters = new Set<{ count: number; resolve: () => void }>();
@@ -100,13 +106,18 @@ export async function startWebhookSink(opts: WebhookSinkOptions = {}): Promise<W
         if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
       }
       const entry: SinkRequest = { method: 'POST', path: req.url ?? '/', headers, body, receivedAt: Date.now() };
-      if (opts.secret !== undefined) {
+      if (opts.secret !== undefined && opts.seedOnly) {
+        // Its own check, as a seed-only receiver would write it (not the console's signing.ts).
+        const given = (headers['x-signature'] ?? '').trim().replace(/^sha256=/i, '').toLowerCase();
+        entry.verified = given !== '' && given === createHmac('sha256', opts.secret).update(body).digest('hex');
+        if (!entry.verified) entry.verifyFailure = given ? 'bad-signature' : 'missing-headers';
+      } else if (opts.secret !== undefined) {
         const result = verifyInbound(scheme, opts.secret, headers, body);
         entry.verified = result.ok;
         if (!result.ok) entry.verifyFailure = result.reason;
       }
       record(entry);
-      const step = script.shift() ?? { status: 200, headers: { 'content-type': 'application/json' }, body: '{"recebido":true}' };
+      const step = script.shift() ?? { status: 200, headers: { 'content-type': 'application/json' }, body: opts.seedOnly ? '{}' : '{"recebido":true}' };
       if (!step.delayMs) return answer(res, step);
       const timer = setTimeout(() => {
         delays.delete(timer);

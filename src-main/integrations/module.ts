@@ -8,7 +8,7 @@ import { maskSecret } from '../secrets/vault';
 import { consoleEventTypes } from '../contract/integrations';
 import { samples, watchConsoleEvents } from './catalogue';
 import { InboundReceiver, type RefusalReason } from './inbound';
-import { Outbound } from './outbound';
+import { HeaderValueError, Outbound } from './outbound';
 import { Scheduler } from './scheduler';
 import { generateSecret } from './signing';
 
@@ -27,6 +27,9 @@ export function readIntegrationSettings(extra: Record<string, unknown>): { value
 /** Outbound webhooks, the inbound receiver and the scheduled jobs, wired to the core. */
 export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
   const demo = ctx.isDemo('webhooks');
+  // Seed-only demo: the seed-003 simulators speak only what the seed documents; the demo source
+  // then uses `simple`.
+  const seedOnly = demo && ctx.seedOnly;
   let settings = readIntegrationSettings(ctx.settings.get().extra).value;
   let sink: WebhookSink | null = null;
   let sender: WebhookSender | null = null;
@@ -43,6 +46,8 @@ export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
     storage: ctx.storage,
     secretOf: (id) => ctx.secrets.get(webhookSecretName(id)),
     secretStatus: (id) => status(webhookSecretName(id)),
+    // Custom header values (Authorization…) are secrets: the vault keeps them, never SQLite.
+    headerVault: { get: (n) => ctx.secrets.get(n), set: (n, v) => void ctx.secrets.set(n, v), clear: (n) => ctx.secrets.clear(n) },
     settings: () => settings.outbound,
     onWebhook: (w) => ctx.hub.publish('webhooks.changed', w),
     onDelivery: (d) => ctx.hub.publish('webhooks.delivery', d),
@@ -61,10 +66,12 @@ export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
   const inboundSettings = () => {
     const s = settings.inbound;
     if (!demo) return s;
-    const sources = s.sources.some((x) => x.name === 'fiscal') ? s.sources : [...s.sources, { name: 'fiscal', scheme: 'standard' as const, enabled: true }];
+    const scheme = seedOnly ? ('simple' as const) : ('standard' as const);
+    const sources = s.sources.some((x) => x.name === 'fiscal')
+      ? s.sources.map((x) => (x.name === 'fiscal' && seedOnly ? { ...x, scheme } : x))
+      : [...s.sources, { name: 'fiscal', scheme, enabled: true }];
     return { ...s, enabled: true, bind: '127.0.0.1', port: demoPort ?? 0, sources };
   };
-  const lastRateJournal = new Map<string, number>();
   const receiver = new InboundReceiver({
     storage: ctx.storage,
     settings: inboundSettings,
@@ -77,16 +84,16 @@ export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
       outbound.emit('inbound.received', { source: event.source, event: event.event, id: event.id, summary: event.summary, data: payload.data ?? null });
       publishStatusSoon();
     },
+    // Each refusal is a counter (link errors, the status per minute), never a journal entry
+    // of its own: 300 bad requests must not become 300 entries. One line per minute instead.
     onRefused: (reason: RefusalReason, source, detail) => {
-      const message = `inbound ${source}: refused (${reason}) — ${detail}`;
-      session?.error(message);
+      session?.error(`inbound ${source}: refused (${reason}) — ${detail}`);
       publishStatusSoon();
-      if (reason === 'rate-limited') {
-        const last = lastRateJournal.get(source) ?? 0;
-        if (Date.now() - last < 60_000) return;
-        lastRateJournal.set(source, Date.now());
-      }
-      ctx.journal.record({ upstream: 'webhooks', type: 'inbound.refused', level: 'error', ids: {}, summary: message, raw: { reason, source } });
+    },
+    onRefusalMinute: (minute) => {
+      const total = Object.values(minute.reasons).reduce((a, b) => a + b, 0);
+      const parts = Object.entries(minute.reasons).map(([reason, n]) => `${reason} ${n}`).join(', ');
+      ctx.journal.record({ upstream: 'webhooks', type: 'inbound.refused', level: 'error', ids: {}, summary: `inbound: ${total} request(s) refused in the minute from ${new Date(minute.at).toISOString().slice(11, 16)} UTC (${parts})`, raw: minute });
     },
   });
 
@@ -108,7 +115,8 @@ export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
       listening: receiver.listening,
       url: receiver.listening ? receiver.url : `http://${s.bind}:${s.port}`,
       accepted: receiver.accepted,
-      refused: { ...receiver.refused },
+      refused: receiver.refused,
+      refusedPerMinute: receiver.refusedPerMinute(),
       sources: s.sources.map((src) => ({ ...src, secret: status(inboundSecretName(src.name)) })),
       message: link.status().message,
     };
@@ -207,16 +215,25 @@ export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
     return settings;
   });
   c.handle('webhooks.list', () => outbound.list());
+  /** A masked header value with nothing stored behind it is the caller's mistake, not ours. */
+  const headerErrors = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (error) {
+      if (error instanceof HeaderValueError) throw new CommandError('invalid-argument', error.message);
+      throw error;
+    }
+  };
   c.handle('webhooks.create', ({ webhook, secret }) => {
-    const created = outbound.create(webhook);
+    const created = headerErrors(() => outbound.create(webhook));
     ctx.secrets.set(webhookSecretName(created.id), secret ?? generateSecret());
     ctx.journal.record({ upstream: 'webhooks', type: 'webhook.created', level: 'info', ids: {}, summary: `webhook ${created.name} created (${created.url})`, raw: { id: created.id } });
     return { webhook: requireHook(created.id) };
   });
   c.handle('webhooks.update', ({ id, webhook, secret }) => {
     requireHook(id);
+    const updated = headerErrors(() => outbound.update(id, webhook));
     if (secret) ctx.secrets.set(webhookSecretName(id), secret);
-    const updated = outbound.update(id, webhook);
     if (updated.enabled) ctx.alerts.resolve(`webhooks:disabled:${id}`);
     ctx.journal.record({ upstream: 'webhooks', type: 'webhook.updated', level: 'info', ids: {}, summary: `webhook ${updated.name} updated${updated.enabled ? '' : ' (disabled)'}`, raw: { id } });
     return updated;
@@ -248,7 +265,7 @@ export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
     return delivery;
   });
   c.handle('webhooks.deliveries', (filter) => outbound.deliveries(filter));
-  c.handle('webhooks.attempts', ({ id }) => outbound.queue.attempts(id));
+  c.handle('webhooks.attempts', ({ id }) => outbound.attempts(id));
   c.handle('webhooks.stats', () => outbound.stats());
   c.handle('inbound.status', () => inboundStatus());
   c.handle('inbound.setSecret', ({ source, secret }) => {
@@ -288,7 +305,7 @@ export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
           for (let i = 0; i < 100 && !receiver.listening; i++) await new Promise((r) => setTimeout(r, 50));
         };
         await waitListening();
-        sender = startWebhookSender({ targetUrl: `${receiver.url}/hooks/fiscal`, secret, scheme: 'standard', ratePerMin: 6 });
+        sender = startWebhookSender({ targetUrl: `${receiver.url}/hooks/fiscal`, secret, scheme: 'standard', ratePerMin: 6, seedOnly });
       }
     },
     async stop() {
@@ -306,7 +323,7 @@ export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
     if (!ctx.secrets.get(inboundSecretName('fiscal'))) ctx.secrets.setEphemeral(inboundSecretName('fiscal'), generateSecret());
     const secret = ctx.secrets.get(webhookSecretName(DEMO_HOOK_ID)) ?? generateSecret();
     ctx.secrets.setEphemeral(webhookSecretName(DEMO_HOOK_ID), secret);
-    sink = await startWebhookSink({ secret, scheme: 'standard' });
+    sink = await startWebhookSink({ secret, scheme: 'standard', seedOnly });
     const input = {
       name: 'Demo sink (simulator)',
       url: `${sink.url}/hooks/console`,
@@ -315,7 +332,9 @@ export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
       timeoutMs: 5_000,
       enabled: true,
       signing: 'both' as const,
+      simpleSignature: 'sha256' as const,
       template: 'standard' as const,
+      allowLinkLocal: false,
     };
     if (outbound.get(DEMO_HOOK_ID)) outbound.update(DEMO_HOOK_ID, input);
     else outbound.create(input, DEMO_HOOK_ID);

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { ConsoleEventType, Delivery, Webhook, WebhookInput, WebhookStats } from '../contract/integrations';
+import type { Attempt, ConsoleEventType, Delivery, Webhook, WebhookStats } from '../contract/integrations';
 import type { Storage } from '../core/storage';
 import { DeliveryQueue, newEventId, type AttemptRecord, type DeliveryRow, type StoredEvent } from './delivery-queue';
 import { sendAttempt } from './outbound/attempt';
-import { WebhookDefinitions, type StoredWebhook } from './outbound/definitions';
+import { memoryHeaderVault, WebhookDefinitions, type HeaderVault, type StoredWebhook, type WebhookDraft } from './outbound/definitions';
 import { EndpointHealth, type SettleKind } from './outbound/endpoint-health';
 import { DeliveryPump } from './outbound/pump';
-import { signedRequest } from './outbound/signed-request';
+import { maskLoggedHeaders, signedRequest } from './outbound/signed-request';
 import { webhookStats } from './outbound/stats';
 import { httpTransport, type Transport } from './outbound/transport';
 
@@ -20,13 +20,16 @@ import { httpTransport, type Transport } from './outbound/transport';
 
 export { parseRetryAfter, SLOW_DOWN_MS } from './outbound/attempt';
 export { JITTER, PROBE_MS, RETRY_SCHEDULE_MS } from './outbound/endpoint-health';
-export { fetchTransport, httpTransport, TransportError, type SendRequest, type SendResponse, type Transport } from './outbound/transport';
+export { headerSecretName, HeaderValueError, type HeaderVault, type WebhookDraft } from './outbound/definitions';
+export { createHttpTransport, fetchTransport, httpTransport, type LookupFn, TransportError, type SendRequest, type SendResponse, type Transport } from './outbound/transport';
 
 export interface OutboundOptions {
   storage: Storage;
   /** The webhook's signing secret (`whsec_…`), read from the vault on every attempt. */
   secretOf(webhookId: string): string | undefined;
   secretStatus(webhookId: string): { present: boolean; masked: string };
+  /** Where custom header values live (the app's secret vault); in memory when absent. */
+  headerVault?: HeaderVault;
   transport?: Transport;
   now?: () => number;
   random?: () => number;
@@ -51,7 +54,7 @@ export class Outbound {
     this.queue = new DeliveryQueue(options.storage);
     this.transport = options.transport ?? httpTransport;
     this.now = options.now ?? Date.now;
-    this.hooks = new WebhookDefinitions(this.queue, (id) => options.secretStatus(id), options.onWebhook?.bind(options));
+    this.hooks = new WebhookDefinitions(this.queue, (id) => options.secretStatus(id), options.headerVault ?? memoryHeaderVault(), options.onWebhook?.bind(options));
     this.health = new EndpointHealth(this.queue, options.random ?? Math.random, () => options.settings?.().disableAfterHours ?? 120);
     this.pump = new DeliveryPump({
       queue: this.queue,
@@ -82,12 +85,12 @@ export class Outbound {
     return hook ? this.hooks.view(hook) : undefined;
   }
 
-  create(input: WebhookInput, id = `wh_${randomUUID().slice(0, 12)}`): Webhook {
+  create(input: WebhookDraft, id = `wh_${randomUUID().slice(0, 12)}`): Webhook {
     return this.hooks.view(this.hooks.create(input, id, this.now()));
   }
 
   /** Disabling parks the webhook's pending deliveries; enabling makes them due again. */
-  update(id: string, input: WebhookInput): Webhook {
+  update(id: string, input: WebhookDraft): Webhook {
     const hook = this.hooks.update(id, input, this.now());
     if (!hook.enabled) this.queue.hold(id, null);
     else this.queue.release(id, this.now());
@@ -132,6 +135,11 @@ export class Outbound {
     return this.queue.list(filter).map((r) => this.toDelivery(r));
   }
 
+  /** One delivery's attempts; header values other than ours are masked (older rows too). */
+  attempts(deliveryId: string): Attempt[] {
+    return this.queue.attempts(deliveryId).map((a) => ({ ...a, requestHeaders: maskLoggedHeaders(a.requestHeaders) }));
+  }
+
   stats(): WebhookStats[] {
     return this.hooks.ids().map((id) => webhookStats(this.queue, id));
   }
@@ -156,8 +164,9 @@ export class Outbound {
       const error = !event ? 'event missing from the queue' : 'webhook has no signing secret';
       return this.settle(hook, row, { at, url: hook.url, requestHeaders: {}, requestBody: '', status: null, responseExcerpt: '', durationMs: 0, error, ok: false }, 'fatal');
     }
-    const request = signedRequest(hook, event, secret, at);
-    const result = await sendAttempt(this.transport, { url: hook.url, headers: request.headers, body: request.body, timeoutMs: hook.timeoutMs, signal: this.pump.signal }, this.now);
+    const request = signedRequest({ ...hook, headers: this.hooks.headerValues(hook) }, event, secret, at);
+    const sending = { url: hook.url, headers: request.headers, body: request.body, timeoutMs: hook.timeoutMs, signal: this.pump.signal, allowLinkLocal: hook.allowLinkLocal === true };
+    const result = await sendAttempt(this.transport, sending, this.now);
     if (!result) return; // shutting down: stays pending, sent again on restart
     const { answer, verdict } = result;
     const attempt: AttemptRecord = { at, url: hook.url, requestHeaders: request.loggedHeaders, requestBody: request.loggedBody, ...answer };

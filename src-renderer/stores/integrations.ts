@@ -123,8 +123,9 @@ export const useIntegrationsStore = defineStore('integrations', () => {
     });
   const remove = (id: string) => act(() => bridge.call('webhooks.delete', { id }));
   const setEnabled = (w: Webhook, enabled: boolean) => {
-    const { name, url, events, headers, timeoutMs, signing, template } = w;
-    return save(w.id, { name, url, events, headers, timeoutMs, signing, template, enabled });
+    // Header values come masked; sending the masks back keeps the stored values.
+    const { name, url, events, headers, timeoutMs, signing, simpleSignature, template, allowLinkLocal } = w;
+    return save(w.id, { name, url, events, headers, timeoutMs, signing, simpleSignature, template, allowLinkLocal, enabled });
   };
   const test = (id: string) => act(() => bridge.call('webhooks.test', { id }));
   const dispatch = (type: ConsoleEventType, webhookId?: string) => act(() => bridge.call('webhooks.dispatch', webhookId ? { type, webhookId } : { type }));

@@ -46,6 +46,8 @@ test.describe('integrations', () => {
     await page.getByTestId('wh-event-alert.raised').uncheck();
     await page.getByTestId('wh-event-daily.summary').check();
     await page.getByTestId('wh-secret').fill(secret);
+    const token = 'Bearer e2e-header-token-0001';
+    await page.getByTestId('wh-headers').fill(`Authorization: ${token}`);
     await page.getByTestId('wh-save').click();
     const card = page.locator('article.hook', { hasText: 'ERP fiscal' });
     await expect(card).toBeVisible();
@@ -53,7 +55,14 @@ test.describe('integrations', () => {
     await expect.poll(() => received.length).toBeGreaterThan(0);
     const req = received[0]!;
     expect(new StandardWebhook(secret).verify(req.body, req.headers)).toMatchObject({ type: 'webhook.test' });
+    expect(req.headers.authorization).toBe(token);
     await expect(card.getByTestId('success-rate')).toHaveText('100%');
+
+    // The form shows the header masked; saving it unchanged keeps the stored value (checked by the replay below).
+    await card.getByRole('button', { name: 'Edit' }).click();
+    await expect(page.getByTestId('wh-headers')).toHaveValue('Authorization: ••••0001');
+    await page.getByTestId('wh-save').click();
+    await expect(page.getByTestId('webhook-editor')).toBeHidden();
 
     await page.getByTestId('tab-deliveries').click();
     const row = page.locator('[data-testid="delivery-row"][data-event="webhook.test"]').filter({ hasText: 'ERP fiscal' }).first();
@@ -68,12 +77,16 @@ test.describe('integrations', () => {
     await row.getByTestId('delivery-replay').click();
     await expect.poll(() => received.length).toBe(2);
     expect(received[1]!.headers['webhook-id']).toBe(req.headers['webhook-id']);
+    expect(received[1]!.headers.authorization).toBe(token);
 
     // The secret went to main once (the admin typed it) and never came back, nor into the DOM.
     const fromMain = bridgeLog.filter((frame) => !frame.startsWith('{"t":"call"'));
     expect(fromMain.length).toBeGreaterThan(0);
     expect(fromMain.join('\n')).not.toContain(secret.slice(6));
     expect(await page.content()).not.toContain(secret.slice(6));
+    // So did the custom header's value.
+    expect(fromMain.join('\n')).not.toContain('e2e-header-token');
+    expect(await page.content()).not.toContain('e2e-header-token');
   });
 
   test('an event from another area (a critical alert on the dashboard channel) is forwarded, signed, to a subscribed webhook', async ({ page, host }) => {

@@ -24,7 +24,9 @@ const input = (over: Partial<WebhookInput> = {}): WebhookInput => ({
   timeoutMs: 5_000,
   enabled: true,
   signing: 'standard',
+  simpleSignature: 'sha256',
   template: 'standard',
+  allowLinkLocal: false,
   ...over,
 });
 

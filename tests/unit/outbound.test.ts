@@ -44,7 +44,9 @@ const input = (url: string, over: Partial<WebhookInput> = {}): WebhookInput => (
   timeoutMs: 5_000,
   enabled: true,
   signing: 'both',
+  simpleSignature: 'sha256',
   template: 'standard',
+  allowLinkLocal: false,
   ...over,
 });
 
@@ -59,14 +61,14 @@ describe('outbound signing and delivery (real HTTP to the sink)', () => {
     const headers = req!.headers;
     // Independent verifier: throws on a bad signature or timestamp.
     expect(new StandardWebhook(secret).verify(req!.body, headers)).toMatchObject({ type: 'alert.raised', data: { title: 'Servidor fora do ar' } });
-    expect(headers['x-signature']).toBe(createHmac('sha256', secret).update(req!.body).digest('hex'));
+    expect(headers['x-signature']).toBe(`sha256=${createHmac('sha256', secret).update(req!.body).digest('hex')}`);
     expect(headers['webhook-id']).toBe(d!.eventId);
     expect(headers['x-tenant']).toBe('acme');
     expect(headers.authorization).toBe('Bearer erp-token-123');
     await expect.poll(() => o.deliveries({ limit: 1 })[0]?.state).toBe('succeeded');
     // The log keeps the request without secret-bearing header values.
-    const [attempt] = o.queue.attempts(d!.id);
-    expect(attempt!.requestHeaders.authorization).toBe('••••');
+    const [attempt] = o.attempts(d!.id);
+    expect(attempt!.requestHeaders.authorization).toBe('••••-123');
     expect(JSON.stringify(attempt)).not.toContain('erp-token-123');
     expect(JSON.stringify(attempt)).not.toContain(secret);
     expect(attempt).toMatchObject({ status: 200, responseExcerpt: '{"recebido":true}', error: null });

@@ -108,7 +108,7 @@ const suite: BenchSuite = {
     // ---- inbound ----
     const m = Math.max(500, Math.round(20_000 * ctx.scale));
     const inStorage = Storage.open(join(dir, 'in.db'));
-    const settings = IntegrationSettings.parse({ inbound: { enabled: true, port: 0, rateLimitPerMin: 1_000_000, sources: [{ name: 'fiscal', scheme: 'standard' }] } }).inbound;
+    const settings = IntegrationSettings.parse({ inbound: { enabled: true, port: 0, rateLimitPerMin: 1_000_000, preAuthPerMin: 1_000_000, sources: [{ name: 'fiscal', scheme: 'standard' }] } }).inbound;
     let accepted = 0;
     const receiver = new InboundReceiver({ storage: inStorage, settings: () => settings, secretOf: () => secret, onEvent: () => accepted++ });
     const url = `${await receiver.start(0)}/hooks/fiscal`;
