@@ -21,14 +21,16 @@ export interface DemoOptions {
   autoplay?: boolean;
   /** Credentials the simulators must accept (e.g. given by `--config`); fresh ones otherwise. */
   secrets?: Record<string, string | undefined>;
+  /** Simulators speak only what their seed documents (issue 13); so far the keyword hub's. */
+  seedOnly?: boolean;
 }
 
 /** Each simulator's start function, bound to its credentials, so it can be stopped and started again on its port. */
-function starters(secrets: Record<string, string>, autoplay: boolean) {
+function starters(secrets: Record<string, string>, autoplay: boolean, seedOnly: boolean) {
   return {
     rpaLogs: (port = 0) => startRpaLogSimulator({ port, token: secrets['rpaLogs.token']!, autoplay }),
     // OPS_DEMO_SPEED: pace multiplier of the keyword hub simulator (e2e runs use a fast pace).
-    keywordHub: (port = 0) => startKeywordHubSimulator({ port, token: secrets['keywordHub.token']!, autoplay, speed: Number(process.env.OPS_DEMO_SPEED) || 1 }),
+    keywordHub: (port = 0) => startKeywordHubSimulator({ port, token: secrets['keywordHub.token']!, autoplay, speed: Number(process.env.OPS_DEMO_SPEED) || 1, seedOnly }),
     evolution: (port = 0) => startEvolutionSimulator({ port, apiKey: secrets['evolution.apiKey']!, autoplay, globalEvents: true }),
     dashboard: (port = 0) => startDashboardSimulator({ port, autoplay, updateEveryMs: 10_000, alertEveryMs: 45_000 }),
   } satisfies Record<DemoTarget, (port?: number) => Promise<Simulator>>;
@@ -42,7 +44,8 @@ export async function startDemo(options: DemoOptions = {}) {
     'keywordHub.token': options.secrets?.['keywordHub.token'] ?? makeDemoJwt('demo-operator', 12 * 3600),
     'evolution.apiKey': options.secrets?.['evolution.apiKey'] ?? `demo-${randomBytes(12).toString('hex')}`,
   };
-  const start = starters(secrets, autoplay);
+  // OPS_DEMO_SEED_ONLY=1: the e2e seed-only spec (until a global --seed-only flag reaches every simulator).
+  const start = starters(secrets, autoplay, options.seedOnly ?? process.env.OPS_DEMO_SEED_ONLY === '1');
   const [rpaLogs, keywordHub, evolution, dashboard] = await Promise.all([start.rpaLogs(), start.keywordHub(), start.evolution(), start.dashboard()]);
   const simulators = { rpaLogs, keywordHub, evolution, dashboard };
   const ports = Object.fromEntries(Object.entries(simulators).map(([k, s]) => [k, s.port])) as Record<DemoTarget, number>;

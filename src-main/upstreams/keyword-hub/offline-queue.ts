@@ -110,7 +110,7 @@ export class OfflineQueue {
           store.touch(e);
         }
         ctx.journal.record({ upstream: 'keywordHub', type: 'queue.sent', level: 'info', ids, summary: `${String(r.summary)}: sent after reconnect (request_id ${requestId})`, raw: { requestId } });
-        void requests.request(event, data, { requestId, executionId, action, start }).catch((error: unknown) => {
+        void requests.request(event, data, { requestId, executionId, action, start, soft: action !== null }).catch((error: unknown) => {
           ctx.journal.record({ upstream: 'keywordHub', type: 'queue.failed', level: 'warn', ids, summary: `${String(r.summary)}: ${error instanceof Error ? error.message : String(error)}`, raw: { requestId } });
         });
       }
