@@ -222,11 +222,10 @@ export async function startKeywordHubSimulator(opts: KeywordHubSimulatorOptions 
     received.push({ event: msg.event, data, timestamp: typeof msg.timestamp === 'string' ? msg.timestamp : '' });
     const requestId = requestIdOf(data);
     if (!withinRate(client)) {
-      // One ERRO per refused message, so a client knows what was dropped; at most `max` per window
-      // (a flood beyond that is dropped silently). Seed-only mode: no request_id, as the seed's example.
-      if (client.limited++ < rateLimit.max) {
-        error(client, 'RATE_LIMIT_ERROR', 'Limite de requisições excedido', seedOnly ? null : requestId, { limite: rateLimit.max, janela_ms: rateLimit.windowMs }, 'Aguardar antes de enviar novas mensagens');
-      }
+      // One ERRO per refused message (never more: no amplification), so a client knows what was
+      // dropped. Seed-only mode: no request_id, as in the seed's ERRO example.
+      client.limited++;
+      error(client, 'RATE_LIMIT_ERROR', 'Limite de requisições excedido', seedOnly ? null : requestId, { limite: rateLimit.max, janela_ms: rateLimit.windowMs }, 'Aguardar antes de enviar novas mensagens');
       return;
     }
     if (seedOnly && (msg.event === 'EXECUCAO_LISTAR' || msg.event === 'EXECUCAO_STATUS')) {

@@ -44,7 +44,7 @@ export function createKeywordHub(ctx: CoreContext, options: KeywordHubOptions = 
   const queue = new OfflineQueue({ ctx, now, conn, status, store, requests, isStopped });
   const reports = new ExecutionReports({ ctx, now, store, status });
   const resync = new Resync({ ctx, now, conn, status, store, requests, reports, isStopped });
-  const pinger = new Pinger({ ctx, now, settings, conn, status });
+  const pinger = new Pinger({ ctx, now, settings, conn, status, requests });
   const hubErrors = new HubErrors({ ctx, now, conn, status, store, requests, reports });
   const events = new ServerEvents({ ctx, now, conn, status, store, requests, reports, resync, pinger, hubErrors, isStopped });
   status.refusedCount = () => requests.refusedCount;

