@@ -5,7 +5,6 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Execution } from '../../src-main/contract/keyword-hub';
 import { boot, closeAll, servers, startSim, until } from './keyword-hub-helpers';
 
 afterEach(closeAll);
@@ -157,9 +156,18 @@ describe('keyword hub against hand-written hubs', () => {
         s('EXECUCAO_INICIADA', { execucao_id: 42, status: 'iniciada', request_id: rid });
         s('EXECUCAO_STATUS', { execucao_id: 42, status: 'EM_ANDAMENTO', progresso: { total: 10, atual: 1, percentual: null }, tempo_estimado: null, extra: { novo: true } });
       }
-      if (event === 'EXECUCAO_PAUSAR') (status = 'pausada'), s('EXECUCAO_PAUSADA_OK', { execucao_id: 42, request_id: rid });
-      if (event === 'EXECUCAO_RESUMIR') (status = 'em_andamento'), s('EXECUCAO_RESUMIDA', { execucao_id: 42, request_id: rid });
-      if (event === 'EXECUCAO_CANCELAR') (status = 'cancelada'), s('EXECUCAO_CANCELADA', { execucao_id: 42, request_id: rid });
+      if (event === 'EXECUCAO_PAUSAR') {
+        status = 'pausada';
+        s('EXECUCAO_PAUSADA_OK', { execucao_id: 42, request_id: rid });
+      }
+      if (event === 'EXECUCAO_RESUMIR') {
+        status = 'em_andamento';
+        s('EXECUCAO_RESUMIDA', { execucao_id: 42, request_id: rid });
+      }
+      if (event === 'EXECUCAO_CANCELAR') {
+        status = 'cancelada';
+        s('EXECUCAO_CANCELADA', { execucao_id: 42, request_id: rid });
+      }
       if (event === 'NOTIFICACAO_CONFIGURAR') s('NOTIFICACAO_CONFIGURADA', { request_id: rid });
       if (event === 'MONITORAMENTO_INICIAR') s('MONITORAMENTO_INICIADO', { request_id: rid });
       if (event === 'EXECUCAO_LISTAR' || event === 'EXECUCAO_STATUS') s('ERRO', { codigo: 'VALIDATION_ERROR', mensagem: `Evento desconhecido: ${event}`, request_id: rid });
@@ -239,4 +247,3 @@ describe('keyword hub against hand-written hubs', () => {
   });
 });
 
-export type { Execution };
