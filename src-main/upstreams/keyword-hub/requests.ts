@@ -126,7 +126,8 @@ export class Requests {
             return reject(new CommandError('timeout', `the hub did not answer ${event}`));
           }
           if (entry.soft) {
-            status.health.unconfirmed++;
+            // Counted for operator actions; settings the hub never acknowledges would only add noise.
+            if (entry.action) status.health.unconfirmed++;
             ctx.journal.record({ upstream: 'keywordHub', type: 'request.unconfirmed', level: 'info', ids, summary: `${event} sent (request_id ${requestId}); neither an answer nor its effect within ${timeoutMs()} ms: sent, not confirmed`, raw: { event, requestId } });
             status.publish();
             return resolve({ event: null, data: {}, confirmed: false });
@@ -235,7 +236,7 @@ export class Requests {
       this.pending.delete(id);
       this.release(entry);
       if (entry.soft && entry.sent) {
-        this.deps.status.health.unconfirmed++;
+        if (entry.action) this.deps.status.health.unconfirmed++;
         entry.resolve({ event: null, data: {}, confirmed: false });
       } else entry.reject(new CommandError('unavailable', message));
     }
