@@ -6,12 +6,13 @@ import { startHost, type ConsoleHost } from './host';
  * (OPS_DEMO_SEED_ONLY=1): it answers only what seed 001 names (EXECUCAO_INICIADA,
  * EXECUCAO_PAUSADA, SESSAO_PONG), resume and cancel only broadcast the new status without a
  * request_id, EXECUCAO_LISTAR/STATUS are unknown events. Start, pause, resume and cancel from
- * the UI must succeed — confirmed, not "timeout", not "sent, not confirmed".
+ * the UI must succeed — confirmed, not "timeout", not "sent, not confirmed". Slow pace (a run
+ * takes ~2 min) so the steps finish before the run does on a busy machine.
  */
 let host: ConsoleHost;
 test.describe.configure({ mode: 'serial' });
 test.beforeAll(async () => {
-  host = await startHost(['--demo'], { env: { OPS_DEMO_SPEED: '2', OPS_DEMO_SEED_ONLY: '1' } });
+  host = await startHost(['--demo'], { env: { OPS_DEMO_SPEED: '0.25', OPS_DEMO_SEED_ONLY: '1' } });
 });
 test.afterAll(async () => host?.stop());
 
@@ -23,7 +24,7 @@ async function open(page: Page, path = '/executions') {
 test('start, pause, resume and cancel succeed against a hub that speaks only seed 001', async ({ page }) => {
   await open(page);
   await page.getByTestId('form-blogUrl').fill('https://semente.exemplo.com');
-  await page.getByTestId('form-maxKeywords').fill('2000');
+  await page.getByTestId('form-maxKeywords').fill('300');
   await page.getByTestId('form-submit').click();
   await expect(page.getByTestId('execution-detail')).toBeVisible();
   // Seed-only ids count from 1.
