@@ -227,9 +227,9 @@ export const executionsCommands = {
   'executions.control': command({
     input: z.object({ id: Id, action: ExecAction }),
     output: Sent,
-    summary: 'EXECUCAO_PAUSAR / RESUMIR / CANCELAR; refused (conflict) when the state machine forbids it.',
+    summary: 'EXECUCAO_PAUSAR / RESUMIR / CANCELAR; refused (conflict) when the state machine forbids it; confirmed by an answer or by its effect, else confirmed: false (sent, not confirmed).',
   }),
-  'executions.resync': command({ input: z.object({}).strict(), output: z.object({ executions: z.number().int() }), summary: 'EXECUCAO_LISTAR now and merge the answer.' }),
+  'executions.resync': command({ input: z.object({}).strict(), output: z.object({ executions: z.number().int() }), summary: 'Re-sync now: EXECUCAO_LISTAR / EXECUCAO_STATUS while this hub answers them (optional extras, not in seed 001); executions not reported since the link came back show no news.' }),
   'executions.unqueue': command({ input: z.object({ requestId: Id }), output: Ok, summary: 'Drop a command queued while offline.' }),
   'executions.configureNotifications': command({ input: NotificationPrefs, output: Confirmed, summary: 'NOTIFICACAO_CONFIGURAR (also re-sent on every connect).' }),
   'executions.monitor': command({ input: MonitorConfig, output: Confirmed, summary: 'MONITORAMENTO_INICIAR with metrics and interval (also re-sent on every connect).' }),
