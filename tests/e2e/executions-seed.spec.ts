@@ -1,5 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
-import { startHost, type ConsoleHost } from './host';
+import { mkdirSync } from 'node:fs';
+import { callBridge, startHost, type ConsoleHost } from './host';
 
 /**
  * Issue 13: the executions page against the keyword hub simulator in seed-only mode
@@ -16,6 +17,7 @@ test.beforeAll(async () => {
 });
 test.afterAll(async () => host?.stop());
 
+const shots = '.tmp/shots-executions';
 async function open(page: Page, path = '/executions') {
   await page.goto(`${host.url}#${path}`);
   await expect(page.getByTestId('hub-state')).toHaveAttribute('class', /state-open/);
@@ -34,9 +36,19 @@ test('start, pause, resume and cancel succeed against a hub that speaks only see
   await expect(page.getByTestId('exec-status')).toHaveAttribute('data-status', 'pausada');
   await expect(page.getByTestId('detail-message')).toHaveText(/paused$/);
 
+  // A network blip: a paused execution is not reported by a strict hub, and it has no query for
+  // it — "no news since HH:MM", still paused, not failed.
+  expect(await callBridge(page, 'demo.control', { target: 'keywordHub', action: 'drop' })).toMatchObject({ ok: true });
+  await expect(page.getByTestId('exec-nonews')).toHaveText(/^no news since \d{2}:\d{2}/, { timeout: 30_000 });
+  await expect(page.getByTestId('exec-status')).toHaveAttribute('data-status', 'pausada');
+  mkdirSync(shots, { recursive: true });
+  await page.screenshot({ path: `${shots}/detail-nonews-en.png` });
+
   await page.getByTestId('exec-resumir').click();
   await expect(page.getByTestId('exec-status')).toHaveAttribute('data-status', 'em_andamento');
   await expect(page.getByTestId('detail-message')).toHaveText(/resumed$/);
+  // Its next report restores it.
+  await expect(page.getByTestId('exec-nonews')).toHaveCount(0);
 
   page.once('dialog', (d) => void d.accept());
   await page.getByTestId('exec-cancelar').click();
