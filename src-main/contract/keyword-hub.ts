@@ -81,6 +81,18 @@ export const Execution = z.object({
   refusal: HubError.nullable(),
   /** An action sent and not yet answered (buttons wait). */
   pending: ExecAction.nullable(),
+  /**
+   * An action the hub neither answered nor showed the effect of within the request timeout:
+   * "sent, not confirmed" (not an error); cleared when its effect arrives or the run ends.
+   */
+  unconfirmed: ExecAction.nullable().default(null),
+  /**
+   * Not reported by the hub since the link came back: "no news since" this time (its last report).
+   * Status and progress are the last known; the next report clears it.
+   */
+  noNewsSince: z.number().nullable().default(null),
+  /** The hub's execucao_id when `id` is an earlier run's history key (`<execucao_id>@<startedAt>`, the hub reused the id). */
+  hubId: z.string().nullable().default(null),
 });
 export type Execution = z.infer<typeof Execution>;
 
@@ -161,6 +173,8 @@ export const HubHealth = z.object({
   refusals: z.number().int(),
   timeouts: z.number().int(),
   staleUpdates: z.number().int(),
+  /** Commands that ended "sent, not confirmed" (no answer, no observed effect within the timeout). */
+  unconfirmed: z.number().int().default(0),
   lastProblem: z.object({ at: z.number(), message: z.string() }).nullable(),
   /** Last unknown event names (newest first, a few). */
   unknownNames: z.array(z.string()),
@@ -173,6 +187,8 @@ export const HubStatus = z.object({
   auth: z.object({ message: z.string(), tokenExpiresAt: z.string().nullable(), recomendacao: z.string().nullable(), at: z.number() }).nullable(),
   /** RATE_LIMIT_ERROR: sends wait until then. */
   rateLimitedUntil: z.number().nullable(),
+  /** Commands the hub refused for its rate limit, re-sent in order when the window closes. */
+  rateLimitedCommands: z.number().int().default(0),
   /** Last TIMEOUT_ERROR/NETWORK_ERROR advice. */
   advice: HubError.nullable(),
   queue: z.array(QueuedCommand),
@@ -192,9 +208,13 @@ export type ExecutionsState = z.infer<typeof ExecutionsState>;
 
 const Id = z.string().trim().min(1).max(200);
 const Sent = z.discriminatedUnion('queued', [
-  z.object({ queued: z.literal(false), executionId: z.string(), status: ExecStatus }),
+  /** `confirmed: false`: sent, but neither answered nor seen to take effect within the timeout. */
+  z.object({ queued: z.literal(false), executionId: z.string(), status: ExecStatus, confirmed: z.boolean().default(true) }),
   z.object({ queued: z.literal(true), requestId: z.string(), expiresAt: z.number() }),
 ]);
+
+/** A setting sent to the hub; `confirmed: false` when the hub neither answered nor showed its effect in time (not an error). */
+const Confirmed = z.object({ ok: z.literal(true), confirmed: z.boolean() });
 
 export const executionsCommands = {
   'executions.state': command({ input: z.object({}).strict(), output: ExecutionsState, summary: 'Executions, notifications, recent metrics and hub status (no keywords).' }),
@@ -207,12 +227,12 @@ export const executionsCommands = {
   'executions.control': command({
     input: z.object({ id: Id, action: ExecAction }),
     output: Sent,
-    summary: 'EXECUCAO_PAUSAR / RESUMIR / CANCELAR; refused (conflict) when the state machine forbids it.',
+    summary: 'EXECUCAO_PAUSAR / RESUMIR / CANCELAR; refused (conflict) when the state machine forbids it; confirmed by an answer or by its effect, else confirmed: false (sent, not confirmed).',
   }),
-  'executions.resync': command({ input: z.object({}).strict(), output: z.object({ executions: z.number().int() }), summary: 'EXECUCAO_LISTAR now and merge the answer.' }),
+  'executions.resync': command({ input: z.object({}).strict(), output: z.object({ executions: z.number().int() }), summary: 'Re-sync now: EXECUCAO_LISTAR / EXECUCAO_STATUS while this hub answers them (optional extras, not in seed 001); executions not reported since the link came back show no news.' }),
   'executions.unqueue': command({ input: z.object({ requestId: Id }), output: Ok, summary: 'Drop a command queued while offline.' }),
-  'executions.configureNotifications': command({ input: NotificationPrefs, output: Ok, summary: 'NOTIFICACAO_CONFIGURAR (also re-sent on every connect).' }),
-  'executions.monitor': command({ input: MonitorConfig, output: Ok, summary: 'MONITORAMENTO_INICIAR with metrics and interval (also re-sent on every connect).' }),
+  'executions.configureNotifications': command({ input: NotificationPrefs, output: Confirmed, summary: 'NOTIFICACAO_CONFIGURAR (also re-sent on every connect).' }),
+  'executions.monitor': command({ input: MonitorConfig, output: Confirmed, summary: 'MONITORAMENTO_INICIAR with metrics and interval (also re-sent on every connect).' }),
   'executions.clearNotifications': command({ input: z.object({}).strict(), output: Ok, summary: 'Forget the notifications list.' }),
 } as const;
 

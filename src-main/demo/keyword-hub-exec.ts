@@ -100,7 +100,18 @@ export class ExecutionEngine {
     private readonly speed: number,
     private readonly broadcast: Broadcast,
     private readonly downloadUrl: (id: string) => string,
+    /** Ids: random by default; seed-only mode numbers them from 1 (and from 1 again after a restart). */
+    private readonly newId: ((seq: number) => string) | null = null,
   ) {}
+
+  private seq = 0;
+
+  /** The hub process restarted: every execution is forgotten and ids start over. */
+  forget(): void {
+    this.stop();
+    this.executions.clear();
+    this.seq = 0;
+  }
 
   get(id: string): Execution | undefined {
     return this.executions.get(id);
@@ -112,8 +123,10 @@ export class ExecutionEngine {
 
   start(input: ExecutionInput): Execution {
     let id: string;
-    do id = `exec_${this.random.int(100000, 999999)}`;
-    while (this.executions.has(id));
+    if (this.newId) id = this.newId(++this.seq);
+    else
+      do id = `exec_${this.random.int(100000, 999999)}`;
+      while (this.executions.has(id));
     const failing = /erro|timeout/i.test(input.blog_url);
     const total = input.configuracoes.max_keywords;
     const exec: Execution = {

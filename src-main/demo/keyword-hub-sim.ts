@@ -16,6 +16,14 @@ import type { Simulator, SimulatorOptions } from './types';
  * `{execucao_id, request_id}` (answered with the current EXECUCAO_STATUS plus request_id) or
  * `EXECUCAO_LISTAR` `{request_id}` (answered with `EXECUCAO_LISTA {execucoes, request_id}`). The seed
  * only implies these queries; they are this simulator's documented contract.
+ *
+ * Seed-only mode (`seedOnly`) speaks exactly what seed 001 documents, as a strict hub would:
+ * EXECUCAO_LISTAR / EXECUCAO_STATUS requests are unknown events (ERRO VALIDATION_ERROR); only the
+ * answers the seed names are sent (EXECUCAO_INICIADA, EXECUCAO_PAUSADA, SESSAO_PONG, with the
+ * request_id, to the requester only); resume and cancel only broadcast the new EXECUCAO_STATUS,
+ * notification settings get no answer, monitoring only starts the samples; broadcasts carry no
+ * request_id; RATE_LIMIT_ERROR carries none either; ids are `exec_1`, `exec_2`, … and start over
+ * after a restart (the hub process forgets its executions).
  */
 
 export type { ExecutionSnapshot, ExecStatus } from './keyword-hub-exec';
@@ -23,20 +31,22 @@ export type { ExecutionSnapshot, ExecStatus } from './keyword-hub-exec';
 export interface KeywordHubMessage { event: string; data: Record<string, unknown>; timestamp: string }
 
 export interface KeywordHubSimulatorOptions extends SimulatorOptions {
-  /** Speak exactly what the seed documents, nothing of ours beyond it (`--seed-only`). */
-  seedOnly?: boolean;
   /** Bearer token the upgrade requires; null/undefined = open. */
   token?: string | null;
   /** Pace multiplier: 1 = an execution takes ~30 s; tests use 100+. */
   speed?: number;
   /** Per-connection message budget; beyond it messages get ERRO RATE_LIMIT_ERROR and are dropped. */
   rateLimit?: { max: number; windowMs: number };
+  /** Speak only what seed 001 documents (see above). */
+  seedOnly?: boolean;
 }
 
 export interface KeywordHubSimulator extends Simulator {
   setToken(token: string | null): void;
   /** Stop answering SESSAO_PING and WebSocket pings (dead-link tests). */
   silencePongs(on: boolean): void;
+  /** Close every client with a WebSocket close code (1012 "service restart", 1001 …); executions keep running. */
+  closeClients(code: number, reason?: string): void;
   /** Send a message verbatim (JSON-encoded) to every client. */
   send(message: unknown): void;
   sendRaw(text: string): void;
@@ -47,7 +57,7 @@ export interface KeywordHubSimulator extends Simulator {
   readonly clientCount: number;
 }
 
-interface Client { ws: WebSocket; monitor: NodeJS.Timeout | null; windowStart: number; count: number; limited: boolean }
+interface Client { ws: WebSocket; monitor: NodeJS.Timeout | null; windowStart: number; count: number; limited: number }
 
 /** The seed's timestamps carry no milliseconds. */
 export const hubTimestamp = (d = new Date()) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -115,6 +125,7 @@ export async function startKeywordHubSimulator(opts: KeywordHubSimulatorOptions 
   const host = opts.host ?? '127.0.0.1';
   const speed = opts.speed && opts.speed > 0 ? opts.speed : 1;
   const rateLimit = opts.rateLimit ?? { max: 200, windowMs: 1_000 };
+  const seedOnly = opts.seedOnly ?? false;
   const random = createRandom(opts.seed);
   let token = opts.token ?? null;
   let pongsSilenced = false;
@@ -137,7 +148,14 @@ export async function startKeywordHubSimulator(opts: KeywordHubSimulatorOptions 
       campos: issues.map((i) => ({ campo: i.path.join('.') || '(raiz)', erro: i.message })),
     }, 'Corrigir os campos indicados e reenviar');
 
-  const engine = new ExecutionEngine(random, speed, broadcast, (id) => `${baseUrl}/download/${id}`);
+  /** A named answer: to the requester with its request_id; in seed-only mode the others get the broadcast without it. */
+  const answer = (client: Client, event: string, data: Record<string, unknown>, requestId: string | number | null) => {
+    if (!seedOnly) return broadcast(event, { ...data, request_id: requestId });
+    sendTo(client, event, { ...data, request_id: requestId });
+    for (const c of clients) if (c !== client) sendTo(c, event, data);
+  };
+
+  const engine = new ExecutionEngine(random, speed, broadcast, (id) => `${baseUrl}/download/${id}`, seedOnly ? (n) => `exec_${n}` : null);
 
   const metrics = () => ({
     cpu_uso: Math.round((20 + random.next() * 65) * 10) / 10,
@@ -152,7 +170,7 @@ export async function startKeywordHubSimulator(opts: KeywordHubSimulatorOptions 
     if (now - client.windowStart >= rateLimit.windowMs) {
       client.windowStart = now;
       client.count = 0;
-      client.limited = false;
+      client.limited = 0;
     }
     return ++client.count <= rateLimit.max;
   };
@@ -161,6 +179,9 @@ export async function startKeywordHubSimulator(opts: KeywordHubSimulatorOptions 
     const parsed = ControleSchema.safeParse(data);
     if (!parsed.success) return validationError(client, parsed.error.issues, requestId);
     const exec = engine.get(parsed.data.execucao_id);
+    if (!exec && event === 'EXECUCAO_STATUS') {
+      return error(client, 'NOT_FOUND', `Execução ${parsed.data.execucao_id} não encontrada`, requestId, { execucao_id: parsed.data.execucao_id }, 'Iniciar a execução novamente se ainda for necessária');
+    }
     if (!exec) {
       return error(client, 'VALIDATION_ERROR', `Execução ${parsed.data.execucao_id} não encontrada`, requestId, { execucao_id: parsed.data.execucao_id }, 'Verificar o execucao_id ou listar as execuções (EXECUCAO_LISTAR)');
     }
@@ -172,14 +193,16 @@ export async function startKeywordHubSimulator(opts: KeywordHubSimulatorOptions 
         { execucao_id: exec.id, status_atual: result.status, acao: action, permitido_a_partir_de: ALLOWED_FROM[action] },
         'Consultar o status atual da execução antes de enviar o comando');
     }
-    if (action === 'pausar') broadcast('EXECUCAO_PAUSADA', { execucao_id: exec.id, status: 'pausada', request_id: requestId });
+    if (action === 'pausar') answer(client, 'EXECUCAO_PAUSADA', { execucao_id: exec.id, status: 'pausada' }, requestId);
+    // The seed names no answer to resume/cancel: seed-only mode only broadcasts the new status.
+    else if (seedOnly) broadcast('EXECUCAO_STATUS', engine.statusOf(exec));
     else broadcast('EXECUCAO_STATUS', { ...engine.statusOf(exec), request_id: requestId });
   };
 
   const startMonitor = (client: Client, intervalo: number, requestId: string | number | null) => {
     if (client.monitor) clearInterval(client.monitor);
     // The first sample doubles as the acknowledgement (carries request_id); then one per interval.
-    sendTo(client, 'METRICA_PERFORMANCE', { ...metrics(), request_id: requestId });
+    sendTo(client, 'METRICA_PERFORMANCE', seedOnly ? metrics() : { ...metrics(), request_id: requestId });
     client.monitor = setInterval(() => sendTo(client, 'METRICA_PERFORMANCE', metrics()), Math.max(200, intervalo));
     client.monitor.unref();
   };
@@ -199,19 +222,21 @@ export async function startKeywordHubSimulator(opts: KeywordHubSimulatorOptions 
     received.push({ event: msg.event, data, timestamp: typeof msg.timestamp === 'string' ? msg.timestamp : '' });
     const requestId = requestIdOf(data);
     if (!withinRate(client)) {
-      // One ERRO per window: answering every dropped message would amplify a flood.
-      if (!client.limited) {
-        client.limited = true;
-        error(client, 'RATE_LIMIT_ERROR', 'Limite de requisições excedido', requestId, { limite: rateLimit.max, janela_ms: rateLimit.windowMs }, 'Aguardar antes de enviar novas mensagens');
-      }
+      // One ERRO per refused message (never more: no amplification), so a client knows what was
+      // dropped. Seed-only mode: no request_id, as in the seed's ERRO example.
+      client.limited++;
+      error(client, 'RATE_LIMIT_ERROR', 'Limite de requisições excedido', seedOnly ? null : requestId, { limite: rateLimit.max, janela_ms: rateLimit.windowMs }, 'Aguardar antes de enviar novas mensagens');
       return;
+    }
+    if (seedOnly && (msg.event === 'EXECUCAO_LISTAR' || msg.event === 'EXECUCAO_STATUS')) {
+      return error(client, 'VALIDATION_ERROR', `Evento desconhecido: ${msg.event}`, requestId, { evento: msg.event }, 'Consultar a documentação de eventos WebSocket');
     }
     switch (msg.event) {
       case 'EXECUCAO_INICIAR': {
         const parsed = IniciarSchema.safeParse(data);
         if (!parsed.success) return validationError(client, parsed.error.issues, requestId);
         const exec = engine.start(parsed.data);
-        return broadcast('EXECUCAO_INICIADA', { execucao_id: exec.id, status: 'iniciada', request_id: requestId });
+        return answer(client, 'EXECUCAO_INICIADA', { execucao_id: exec.id, status: 'iniciada' }, requestId);
       }
       case 'EXECUCAO_PAUSAR':
       case 'EXECUCAO_RESUMIR':
@@ -223,6 +248,7 @@ export async function startKeywordHubSimulator(opts: KeywordHubSimulatorOptions 
       case 'NOTIFICACAO_CONFIGURAR': {
         const parsed = NotificacaoSchema.safeParse(data);
         if (!parsed.success) return validationError(client, parsed.error.issues, requestId);
+        if (seedOnly) return; // the seed names no answer
         return sendTo(client, 'NOTIFICACAO_GERAL', {
           tipo: 'info',
           titulo: 'Preferências de notificação atualizadas',
@@ -248,7 +274,7 @@ export async function startKeywordHubSimulator(opts: KeywordHubSimulatorOptions 
   // autoPong off: protocol pongs are answered by hand so silencePongs also kills them.
   const wss = new WebSocketServer({ noServer: true, autoPong: false });
   wss.on('connection', (ws) => {
-    const client: Client = { ws, monitor: null, windowStart: Date.now(), count: 0, limited: false };
+    const client: Client = { ws, monitor: null, windowStart: Date.now(), count: 0, limited: 0 };
     clients.add(client);
     ws.on('ping', (payload) => {
       if (!pongsSilenced) ws.pong(payload);
@@ -331,7 +357,7 @@ export async function startKeywordHubSimulator(opts: KeywordHubSimulatorOptions 
       else if (roll < 0.7) broadcast('NOTIFICACAO_GERAL', random.pick(NOTICES));
       else if (engine.activeCount === 0) {
         const exec = engine.start({ blog_url: random.pick(AUTOPLAY_URLS), categoria_id: random.int(1, 5), configuracoes: { max_keywords: random.int(50, 200), profundidade: 3, timeout: 30 } });
-        broadcast('EXECUCAO_INICIADA', { execucao_id: exec.id, status: 'iniciada', request_id: null });
+        broadcast('EXECUCAO_INICIADA', seedOnly ? { execucao_id: exec.id, status: 'iniciada' } : { execucao_id: exec.id, status: 'iniciada', request_id: null });
       }
       scheduleAuto();
     }, Math.max(200, random.int(8_000, 25_000) / speed));
@@ -371,9 +397,14 @@ export async function startKeywordHubSimulator(opts: KeywordHubSimulatorOptions 
     },
     setAutoplay,
     dropClients,
-    // Executions are server state: they keep running while the listener is down.
+    closeClients(code, reason = 'service restart') {
+      for (const c of clients) c.ws.close(code, reason);
+    },
+    // Executions are server state: they keep running while the listener is down. In seed-only
+    // mode a restart is the hub process restarting: executions forgotten, ids from exec_1 again.
     async restart() {
       await close();
+      if (seedOnly) engine.forget();
       await listen(port);
     },
     async stop() {

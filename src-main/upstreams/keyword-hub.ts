@@ -42,17 +42,19 @@ export function createKeywordHub(ctx: CoreContext, options: KeywordHubOptions = 
   const status = new HubStatusBoard({ ctx, now, store, conn });
   const requests = new Requests({ ctx, now, settings, conn, status, store });
   const queue = new OfflineQueue({ ctx, now, conn, status, store, requests, isStopped });
-  const reports = new ExecutionReports({ ctx, store, status });
+  const reports = new ExecutionReports({ ctx, now, store, status });
   const resync = new Resync({ ctx, now, conn, status, store, requests, reports, isStopped });
-  const pinger = new Pinger({ ctx, now, settings, conn, status });
-  const hubErrors = new HubErrors({ ctx, now, conn, status, store, requests });
+  const pinger = new Pinger({ ctx, now, settings, conn, status, requests });
+  const hubErrors = new HubErrors({ ctx, now, conn, status, store, requests, reports });
   const events = new ServerEvents({ ctx, now, conn, status, store, requests, reports, resync, pinger, hubErrors, isStopped });
+  status.refusedCount = () => requests.refusedCount;
   const state = (): ExecutionsState => ({ ...store.snapshot(), hub: status.snapshot() });
   const commands = new HubCommands({ ctx, conn, status, store, requests, queue, resync, state });
 
   /** After every connect: re-sync, re-send preferences and monitoring, then the offline queue. */
   const afterConnect = async () => {
     if (stopped) return;
+    resync.connected();
     await resync.run().catch(() => undefined);
     if (stopped) return;
     void commands.sendPrefs().catch(() => undefined);

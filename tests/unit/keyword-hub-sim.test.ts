@@ -226,15 +226,46 @@ describe('keyword hub simulator', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
   });
 
-  it('rate-limits a flooding client with a single RATE_LIMIT_ERROR per window', async () => {
+  it('rate-limits a flooding client: one RATE_LIMIT_ERROR per refused message', async () => {
     await start({ rateLimit: { max: 3, windowMs: 10_000 } });
     const peer = await connect();
     for (let i = 0; i < 6; i++) peer.send('SESSAO_PING', { request_id: `f${i}` });
-    const limited = await peer.waitFor('ERRO', (d) => d.codigo === 'RATE_LIMIT_ERROR');
-    expect(limited.data.request_id).toBe('f3');
+    const limited = await peer.waitFor('ERRO', (d) => d.codigo === 'RATE_LIMIT_ERROR' && d.request_id === 'f5');
+    expect(limited.data.detalhes).toMatchObject({ janela_ms: 10_000 });
     await sleep(100);
     expect(peer.messages.filter((m) => m.event === 'SESSAO_PONG')).toHaveLength(3);
-    expect(peer.messages.filter((m) => m.event === 'ERRO')).toHaveLength(1);
+    expect(peer.messages.filter((m) => m.event === 'ERRO').map((m) => m.data.request_id)).toEqual(['f3', 'f4', 'f5']);
+  });
+
+  it('seed-only mode speaks only what seed 001 documents', async () => {
+    await start({ seedOnly: true, speed: 3, rateLimit: { max: 4, windowMs: 10_000 } });
+    const peer = await connect();
+    const other = await connect();
+    peer.send('EXECUCAO_INICIAR', { blog_url: 'https://exemplo.com', configuracoes: { max_keywords: 100 }, request_id: 's1' });
+    const started = await peer.waitFor('EXECUCAO_INICIADA');
+    expect(started.data).toEqual({ execucao_id: 'exec_1', status: 'iniciada', request_id: 's1' });
+    // Broadcasts carry no request_id.
+    expect((await other.waitFor('EXECUCAO_INICIADA')).data).toEqual({ execucao_id: 'exec_1', status: 'iniciada' });
+    // Requests the seed lacks are unknown events.
+    peer.send('EXECUCAO_LISTAR', { request_id: 's2' });
+    expect((await peer.waitFor('ERRO', (d) => d.request_id === 's2')).data.codigo).toBe('VALIDATION_ERROR');
+    // Resume/cancel: no acknowledgement, only the new status, broadcast without request_id.
+    peer.send('EXECUCAO_CANCELAR', { execucao_id: 'exec_1', request_id: 's3' });
+    const cancelled = await other.waitFor('EXECUCAO_STATUS', (d) => d.status === 'cancelada');
+    expect(cancelled.data.request_id).toBeUndefined();
+    // Rate limit: ERRO without request_id.
+    peer.send('NOTIFICACAO_CONFIGURAR', { tipos: ['erro'], canal: 'websocket', request_id: 's4' });
+    peer.send('SESSAO_PING', { request_id: 's5' });
+    const limited = await peer.waitFor('ERRO', (d) => d.codigo === 'RATE_LIMIT_ERROR');
+    expect(limited.data.request_id).toBeNull();
+    expect(peer.find('NOTIFICACAO_GERAL')).toBeUndefined();
+    expect(peer.messages.some((m) => m.event !== 'ERRO' && m.event !== 'SESSAO_PONG' && m.data.request_id !== undefined && m.event !== 'EXECUCAO_INICIADA')).toBe(false);
+    // A restart is the hub process restarting: executions forgotten, ids from exec_1 again.
+    await sim!.restart();
+    const again = await connect();
+    again.send('EXECUCAO_INICIAR', { blog_url: 'https://outro.exemplo.com', request_id: 's6' });
+    expect((await again.waitFor('EXECUCAO_INICIADA')).data.execucao_id).toBe('exec_1');
+    expect(sim!.executions).toHaveLength(1);
   });
 
   it('broadcasts raw frames from the control API', async () => {

@@ -1,4 +1,4 @@
-import type { ExecAction, ExecutionsState, StartInput } from '../../contract/keyword-hub';
+import { isTerminal, type ExecAction, type ExecutionsState, type StartInput } from '../../contract/keyword-hub';
 import { CommandError } from '../../core/commands';
 import type { HubParts } from './parts';
 import { checkAction } from './state-machine';
@@ -32,14 +32,14 @@ export class HubCommands {
     ctx.commands.handle('executions.configureNotifications', async (next) => {
       store.setPrefs(next);
       status.publish();
-      if (conn.online()) await this.sendPrefs();
-      return { ok: true as const };
+      const reply = conn.online() ? await this.sendPrefs() : null;
+      return { ok: true as const, confirmed: reply?.confirmed ?? false };
     });
     ctx.commands.handle('executions.monitor', async (next) => {
       store.setMonitor(next);
       status.publish();
-      if (conn.online()) await this.sendMonitor();
-      return { ok: true as const };
+      const reply = conn.online() ? await this.sendMonitor() : null;
+      return { ok: true as const, confirmed: reply?.confirmed ?? false };
     });
     ctx.commands.handle('executions.clearNotifications', () => {
       store.clearNotifications();
@@ -47,14 +47,18 @@ export class HubCommands {
     });
   }
 
-  /** Preferences and monitoring are settings, not queued: re-sent on every connect. */
+  /**
+   * Preferences and monitoring are settings, not queued: re-sent on every connect. The seed names
+   * no answer to either: an event echoing the request_id confirms them, and for monitoring so does
+   * the first metric sample; otherwise they end "sent, not confirmed" (not an error).
+   */
   sendPrefs() {
     const { prefs } = this.deps.store;
-    return this.deps.requests.request('NOTIFICACAO_CONFIGURAR', { tipos: prefs.tipos, canal: prefs.canal });
+    return this.deps.requests.request('NOTIFICACAO_CONFIGURAR', { tipos: prefs.tipos, canal: prefs.canal }, { soft: true });
   }
   sendMonitor() {
     const { monitor } = this.deps.store;
-    return this.deps.requests.request('MONITORAMENTO_INICIAR', { metricas: monitor.metricas, intervalo: monitor.intervaloMs });
+    return this.deps.requests.request('MONITORAMENTO_INICIAR', { metricas: monitor.metricas, intervalo: monitor.intervaloMs }, { soft: true, confirmOn: 'METRICA_PERFORMANCE' });
   }
 
   private async start(input: StartInput) {
@@ -71,7 +75,7 @@ export class HubCommands {
       Object.assign(e, { mine: true, blogUrl: input.blogUrl, categoriaId: input.categoriaId ?? null, config: { maxKeywords: input.maxKeywords, depth: input.depth, timeout: input.timeout } });
       store.touch(e, true);
     }
-    return { queued: false as const, executionId: id, status: e?.status ?? 'iniciada' };
+    return { queued: false as const, executionId: id, status: e?.status ?? 'iniciada', confirmed: true };
   }
 
   /** Pause, resume or cancel: refused with `conflict` when the state machine does not allow it (never sent). */
@@ -79,6 +83,7 @@ export class HubCommands {
     const { ctx, conn, store, requests, queue } = this.deps;
     const e = store.get(id);
     if (!e) throw new CommandError('invalid-argument', `unknown execution ${id}`);
+    if (e.hubId !== null) throw new CommandError('conflict', `${id} is an earlier run of ${e.hubId}; the hub has reused that id`);
     const check = checkAction(e.status, action);
     if (!check.ok) throw new CommandError('conflict', check.reason);
     if (e.pending) throw new CommandError('conflict', `execution ${id} is already waiting for an answer to ${e.pending}`);
@@ -91,9 +96,17 @@ export class HubCommands {
     }
     e.pending = action;
     e.refusal = null;
+    e.unconfirmed = null;
     store.touch(e, true);
     ctx.journal.record({ upstream: 'keywordHub', type: `${event}.sent`, level: 'info', ids: { execution: id }, summary: `${action} sent for ${id}`, raw: null });
-    await requests.request(event, { execucao_id: id }, { executionId: id, action });
-    return { queued: false as const, executionId: id, status: store.get(id)?.status ?? e.status };
+    // Confirmed by an event echoing the request_id or by the effect on the execution; with neither
+    // in time it may still have been accepted: "sent, not confirmed", never a failure.
+    const reply = await requests.request(event, { execucao_id: id }, { executionId: id, action, soft: true });
+    const now = store.get(id) ?? e;
+    if (!reply.confirmed && !isTerminal(now.status)) {
+      now.unconfirmed = action;
+      store.touch(now, true);
+    }
+    return { queued: false as const, executionId: id, status: now.status, confirmed: reply.confirmed };
   }
 }

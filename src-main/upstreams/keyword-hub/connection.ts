@@ -38,10 +38,10 @@ export class Pinger {
   private lastPongAt = 0;
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly deps: Pick<HubParts, 'ctx' | 'now' | 'settings' | 'conn' | 'status'>) {}
+  constructor(private readonly deps: Pick<HubParts, 'ctx' | 'now' | 'settings' | 'conn' | 'status' | 'requests'>) {}
 
   start(s: LinkSession): void {
-    const { ctx, now, settings, conn, status } = this.deps;
+    const { ctx, now, settings, conn, status, requests } = this.deps;
     this.stop();
     const interval = settings().pingIntervalMs;
     this.lastPongAt = Date.now();
@@ -62,6 +62,8 @@ export class Pinger {
       this.pings.set(requestId, performance.now());
       if (this.pings.size > 20) this.pings.delete(this.pings.keys().next().value!);
       conn.ws?.send(frameOf('SESSAO_PING', { request_id: requestId }, now()));
+      // Counted in send order, so a RATE_LIMIT_ERROR without request_id can be matched to a ping.
+      requests.pingSent(requestId);
     }, interval);
   }
 
@@ -73,6 +75,7 @@ export class Pinger {
 
   /** A SESSAO_PONG: the round trip of our ping is the link's latency. */
   pong(requestId: string | null): void {
+    if (requestId !== null) this.deps.requests.pongReceived(requestId);
     const sent = requestId !== null ? this.pings.get(requestId) : undefined;
     if (sent === undefined) return;
     this.pings.delete(requestId!);

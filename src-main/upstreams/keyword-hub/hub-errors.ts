@@ -20,7 +20,16 @@ const codeFor = (codigo: string, control: boolean): CommandError['code'] => {
   }
 };
 
-export type HubErrorsDeps = Pick<HubParts, 'ctx' | 'now' | 'conn' | 'status' | 'store' | 'requests'>;
+export type HubErrorsDeps = Pick<HubParts, 'ctx' | 'now' | 'conn' | 'status' | 'store' | 'requests' | 'reports'>;
+
+/** The execution an ERRO names: the one our refused request was about, else `detalhes.execucao_id` or `execucao_id`. */
+const namedExecution = (d: z.output<typeof ErroBody>, mine: Pending | undefined, raw: unknown): string | null => {
+  if (mine?.executionId) return mine.executionId;
+  const det = (d.detalhes ?? {}) as Record<string, unknown>;
+  const top = ((raw as { data?: Record<string, unknown> } | null)?.data ?? {}).execucao_id;
+  const id = det.execucao_id ?? top;
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : null;
+};
 
 /**
  * The hub's ERRO event (see docs/keyword-hub.md "ERRO codes"): a refusal of one of our requests
@@ -33,6 +42,14 @@ export class HubErrors {
 
   handle(d: z.output<typeof ErroBody>, mine: Pending | undefined, rid: string | null, raw: unknown): void {
     const { ctx, now, conn, status, store, requests } = this.deps;
+    if (mine?.probe && rid !== null && d.codigo !== 'RATE_LIMIT_ERROR') {
+      // An optional extra the hub does not know (or refuses): it only switches that extra off.
+      requests.forget(rid, mine);
+      ctx.journal.record({ upstream: 'keywordHub', type: 'ERRO', level: 'info', ids: {}, summary: `${mine.event} (an optional extra) refused: ${d.codigo}: ${d.mensagem}`, raw });
+      mine.reject(new CommandError(codeFor(d.codigo, false), `${d.codigo}: ${d.mensagem}`));
+      if (d.codigo === 'NOT_FOUND') this.notFound(d, mine, raw);
+      return;
+    }
     const err = hubErrorOf(d.codigo, d.mensagem, d.detalhes, d.recomendacao, now());
     const text = `${d.codigo}: ${d.mensagem}${d.recomendacao ? ` — ${d.recomendacao}` : ''}`;
     const ids = mine?.executionId ? { execution: mine.executionId } : {};
@@ -42,8 +59,10 @@ export class HubErrors {
       const det = (d.detalhes ?? {}) as Record<string, unknown>;
       const ms = typeof det.janela_ms === 'number' ? det.janela_ms : typeof det.retry_after === 'number' ? det.retry_after * 1000 : 5_000;
       status.rateLimitedUntil = now() + Math.min(60_000, Math.max(1_000, ms));
-      // The refused message was dropped by the hub: send it once more after the window.
-      if (mine && rid !== null) requests.resendAfterRateLimit(rid, mine, text);
+      // The refused message was dropped by the hub: send it once more after the window. Without a
+      // request_id, the oldest written command with neither answer nor effect is the refused one.
+      const refused = mine && rid !== null ? (requests.resendAfterRateLimit(mine), mine) : requests.refusedWithoutId();
+      ctx.journal.record({ upstream: 'keywordHub', type: 'rate-limit.resend', level: 'info', ids: refused?.executionId ? { execution: refused.executionId } : {}, summary: refused ? `${refused.event} (request_id ${refused.requestId}) refused for the rate limit: sent again at ${new Date(status.rateLimitedUntil).toISOString()}` : 'rate limit with no command of ours waiting: sends held for the window', raw: null });
       status.publish();
       return;
     }
@@ -52,6 +71,7 @@ export class HubErrors {
       status.tokenRefused({ message: d.mensagem, tokenExpiresAt: typeof det.token_expira_em === 'string' ? det.token_expira_em : null, recomendacao: d.recomendacao ?? null, at: now() });
     }
     if (d.codigo === 'TIMEOUT_ERROR' || d.codigo === 'NETWORK_ERROR') status.advice = err;
+    if (d.codigo === 'NOT_FOUND') this.notFound(d, mine, raw);
     if (mine && rid !== null) {
       requests.forget(rid, mine);
       status.health.refusals++;
@@ -67,5 +87,16 @@ export class HubErrors {
     } else if (conn.session) conn.session.error(text);
     status.publish();
     if (d.codigo === 'AUTHENTICATION_ERROR') conn.session?.lost(`hub refused the token: ${d.mensagem}`, { auth: true });
+  }
+
+  /** The hub says it does not know an execution (NOT_FOUND naming it): the only thing that ends one we have no news of. */
+  private notFound(d: z.output<typeof ErroBody>, mine: Pending | undefined, raw: unknown): void {
+    const { now, store, reports } = this.deps;
+    const id = namedExecution(d, mine, raw);
+    const e = id !== null ? store.get(id) : undefined;
+    if (!e || !reports.setStatus(e, 'erro', 'ERRO NOT_FOUND')) return;
+    e.error = hubErrorOf('NOT_FOUND', d.mensagem || `o hub não conhece a execução ${e.id}`, d.detalhes, d.recomendacao ?? 'Iniciar a execução novamente se ainda for necessária', now());
+    e.noNewsSince = null;
+    store.touch(e, true);
   }
 }

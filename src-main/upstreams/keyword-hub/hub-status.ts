@@ -11,11 +11,13 @@ type TokenRefusal = NonNullable<HubStatus['auth']>;
  * the last re-sync; published on `executions.hub`, coalesced to one snapshot per 100 ms.
  */
 export class HubStatusBoard {
-  readonly health: HubHealth = { unknownEvents: 0, malformed: 0, refusals: 0, timeouts: 0, staleUpdates: 0, lastProblem: null, unknownNames: [] };
+  readonly health: HubHealth = { unknownEvents: 0, malformed: 0, refusals: 0, timeouts: 0, staleUpdates: 0, unconfirmed: 0, lastProblem: null, unknownNames: [] };
   auth: HubStatus['auth'] = null;
   advice: HubError | null = null;
   rateLimitedUntil: number | null = null;
   lastSyncAt: number | null = null;
+  /** How many refused commands wait for the rate-limit window (set by the composition root: requests.ts knows). */
+  refusedCount: () => number = () => 0;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: Pick<HubParts, 'ctx' | 'now' | 'store' | 'conn'>) {}
@@ -27,6 +29,7 @@ export class HubStatusBoard {
       health: { ...this.health, unknownNames: [...this.health.unknownNames] },
       auth: this.auth,
       rateLimitedUntil: rateLimitedUntil && rateLimitedUntil > now() ? rateLimitedUntil : null,
+      rateLimitedCommands: this.refusedCount(),
       advice: this.advice,
       queue: store.db.isOpen ? queuedCommands(store.db) : [],
       prefs: store.prefs,

@@ -1,6 +1,6 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { z } from 'zod';
-import type { QueuedCommand } from '../../contract/keyword-hub';
+import { isTerminal, type QueuedCommand } from '../../contract/keyword-hub';
 import { CommandError } from '../../core/commands';
 import { expiredAlert } from './alerts';
 import type { HubParts } from './parts';
@@ -110,9 +110,19 @@ export class OfflineQueue {
           store.touch(e);
         }
         ctx.journal.record({ upstream: 'keywordHub', type: 'queue.sent', level: 'info', ids, summary: `${String(r.summary)}: sent after reconnect (request_id ${requestId})`, raw: { requestId } });
-        void requests.request(event, data, { requestId, executionId, action, start }).catch((error: unknown) => {
-          ctx.journal.record({ upstream: 'keywordHub', type: 'queue.failed', level: 'warn', ids, summary: `${String(r.summary)}: ${error instanceof Error ? error.message : String(error)}`, raw: { requestId } });
-        });
+        void requests
+          .request(event, data, { requestId, executionId, action, start, soft: action !== null })
+          .then((reply) => {
+            // Neither answered nor seen to take effect: shown as "sent, not confirmed" until it does.
+            const now = executionId ? store.get(executionId) : undefined;
+            if (!reply.confirmed && action && now && !isTerminal(now.status)) {
+              now.unconfirmed = action;
+              store.touch(now, true);
+            }
+          })
+          .catch((error: unknown) => {
+            ctx.journal.record({ upstream: 'keywordHub', type: 'queue.failed', level: 'warn', ids, summary: `${String(r.summary)}: ${error instanceof Error ? error.message : String(error)}`, raw: { requestId } });
+          });
       }
     } finally {
       this.flushing = false;

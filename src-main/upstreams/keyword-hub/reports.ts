@@ -1,8 +1,9 @@
 import type { z } from 'zod';
-import type { ExecStatus, Execution, HubError } from '../../contract/keyword-hub';
+import { isTerminal, type ExecStatus, type Execution, type HubError } from '../../contract/keyword-hub';
 import type { HubParts } from './parts';
+import { confirmsAction } from './requests';
 import { acceptUpdate } from './state-machine';
-import { ListItem, type StatusData } from './wire';
+import { ListItem, timeOf, type StatusData } from './wire';
 
 export const hubErrorOf = (codigo: string, mensagem: string, detalhes: unknown, recomendacao: string | null | undefined, at: number): HubError => ({
   codigo,
@@ -12,13 +13,57 @@ export const hubErrorOf = (codigo: string, mensagem: string, detalhes: unknown, 
   at,
 });
 
+/** A hub restarted and reused an id when its start is this much newer than our record's (clocks differ a little). */
+const NEW_RUN_SLACK_MS = 5_000;
+
 /**
  * What the hub reports about an execution, applied to the console's copy: status changes
  * checked against the state machine (stale ones ignored and counted, jumps outside the diagram
- * applied and journaled), progress, and the items of the re-sync list.
+ * applied and journaled), progress, the items of the re-sync list, when it was last heard of
+ * ("no news since"), and a reused id starting a new run.
  */
 export class ExecutionReports {
-  constructor(private readonly deps: Pick<HubParts, 'ctx' | 'store' | 'status'>) {}
+  /** When the hub last reported each execution (this process; 0 = not since start). */
+  private readonly heard = new Map<string, number>();
+
+  constructor(private readonly deps: Pick<HubParts, 'ctx' | 'now' | 'store' | 'status'>) {}
+
+  heardAt(e: Execution): number {
+    return this.heard.get(e.id) ?? 0;
+  }
+
+  /** The hub reported this execution: it is news again. */
+  heardOf(e: Execution): void {
+    this.heard.set(e.id, this.deps.now());
+    if (e.noNewsSince !== null) {
+      e.noNewsSince = null;
+      this.deps.store.touch(e, true);
+    }
+  }
+
+  /** Not reported since the link came back: last known state kept, shown as "no news since" its last report. */
+  noNews(e: Execution): void {
+    if (e.noNewsSince !== null) return;
+    e.noNewsSince = this.heard.get(e.id) ?? e.updatedAt;
+    this.deps.store.touch(e, true);
+  }
+
+  /**
+   * The execution `id` names now. An id seen again after the hub restarted (a new start after
+   * our record finished or went quiet, or a start time newer than the record's) is a new run:
+   * the old record stays in history under `id@startedAt`.
+   */
+  current(id: string, start: { startedAt?: number | null; isStart?: boolean } = {}): Execution | undefined {
+    const { store, ctx } = this.deps;
+    const e = store.get(id);
+    if (!e) return undefined;
+    const restarted = start.isStart === true && (isTerminal(e.status) || e.noNewsSince !== null);
+    const newer = typeof start.startedAt === 'number' && start.startedAt > e.startedAt + NEW_RUN_SLACK_MS;
+    if (!restarted && !newer) return e;
+    const key = store.archive(e);
+    ctx.journal.record({ upstream: 'keywordHub', type: 'new-run', level: 'info', ids: { execution: id }, summary: `the hub reused execution id ${id} (restarted?): a new run; the earlier one is kept as ${key}`, raw: null });
+    return undefined;
+  }
 
   /** Apply a status reported by the hub; false when the update is stale (execution already final). */
   setStatus(e: Execution, to: ExecStatus, event: string): boolean {
@@ -33,19 +78,26 @@ export class ExecutionReports {
       this.deps.ctx.journal.record({ upstream: 'keywordHub', type: 'unexpected-transition', level: 'warn', ids: { execution: e.id }, summary: `execution ${e.id}: ${e.status} → ${to} is not in the seed's diagram; applied (the hub is the source of truth)`, raw: null });
     }
     e.status = to;
+    // An action left "sent, not confirmed" is confirmed by its effect, or moot once the run ends.
+    if (e.unconfirmed && (confirmsAction(e.unconfirmed, to) || isTerminal(to))) {
+      if (confirmsAction(e.unconfirmed, to)) this.deps.ctx.journal.record({ upstream: 'keywordHub', type: 'confirmed', level: 'info', ids: { execution: e.id }, summary: `${e.unconfirmed} of ${e.id} confirmed by its effect (${to})`, raw: null });
+      e.unconfirmed = null;
+    }
     return true;
   }
 
-  /** Status plus progress (percent computed when missing), keywords and times. */
+  /** Status plus progress (percent computed when missing), keywords and times; null/absent numbers keep what we knew. */
   applyStatus(e: Execution, d: z.output<typeof StatusData>, event: string): boolean {
     if (!this.setStatus(e, d.status, event)) return false;
-    if (d.progresso) {
-      const total = d.progresso.total;
-      e.progress = { total, atual: d.progresso.atual, percentual: d.progresso.percentual ?? (total > 0 ? Math.round((d.progresso.atual / total) * 1000) / 10 : 0) };
+    const p = d.progresso;
+    if (p && (typeof p.total === 'number' || typeof p.atual === 'number')) {
+      const total = p.total ?? e.progress.total;
+      const atual = p.atual ?? e.progress.atual;
+      e.progress = { total, atual, percentual: p.percentual ?? (total > 0 ? Math.round((atual / total) * 1000) / 10 : 0) };
     }
-    if (d.keywords_encontradas !== undefined) e.keywordsFound = d.keywords_encontradas;
-    if (d.tempo_decorrido !== undefined) e.elapsedSec = d.tempo_decorrido;
-    if (d.tempo_estimado !== undefined) e.estimatedSec = d.tempo_estimado;
+    if (typeof d.keywords_encontradas === 'number') e.keywordsFound = d.keywords_encontradas;
+    if (typeof d.tempo_decorrido === 'number') e.elapsedSec = d.tempo_decorrido;
+    if (typeof d.tempo_estimado === 'number') e.estimatedSec = d.tempo_estimado;
     return true;
   }
 
@@ -54,13 +106,15 @@ export class ExecutionReports {
     const p = ListItem.safeParse(raw);
     if (!p.success) return this.deps.status.problem('malformed', `EXECUCAO_LISTA item: ${p.error.issues[0]?.message ?? 'invalid'}`, raw);
     const d = p.data;
-    const e = this.deps.store.get(String(d.execucao_id)) ?? this.deps.store.blank(String(d.execucao_id));
-    this.deps.store.add(e);
+    const id = String(d.execucao_id);
+    const startedAt = timeOf(d.iniciada_em);
+    const e = this.current(id, { startedAt }) ?? this.deps.store.add(this.deps.store.blank(id));
+    this.heardOf(e);
     if (!this.applyStatus(e, d, 'EXECUCAO_LISTA')) return;
     e.blogUrl ??= d.blog_url ?? null;
     e.categoriaId ??= d.categoria_id ?? null;
-    if (d.clusters_formados !== undefined) e.clustersFormed = d.clusters_formados;
-    if (d.iniciada_em && !Number.isNaN(Date.parse(d.iniciada_em)) && !e.mine) e.startedAt = Date.parse(d.iniciada_em);
+    if (typeof d.clusters_formados === 'number') e.clustersFormed = d.clusters_formados;
+    if (startedAt !== null && !e.mine) e.startedAt = startedAt;
     if (d.status === 'concluida' && d.download_url && e.result) e.result.downloadUrl = d.download_url;
     else if (d.status === 'concluida' && !e.result) {
       e.result = { totalKeywords: e.keywordsFound, clustersFormados: e.clustersFormed, tempoTotal: e.elapsedSec, taxaSucesso: 0, downloadUrl: d.download_url ?? null };

@@ -1,22 +1,38 @@
 import { isTerminal } from '../../contract/keyword-hub';
-import { CommandError } from '../../core/commands';
 import type { HubParts } from './parts';
-import { hubErrorOf } from './reports';
 
 export type ResyncDeps = Pick<HubParts, 'ctx' | 'now' | 'conn' | 'status' | 'store' | 'requests' | 'reports' | 'isStopped'>;
 
+/** An optional extra's standing on the current connection. */
+type Extra = 'untried' | 'on' | 'off';
+
 /**
- * Learning what the hub really did: after every connect (and on "Re-synchronise"),
- * EXECUCAO_LISTAR merges all executions; those still running here but absent from the list are
- * asked with EXECUCAO_STATUS; one the hub no longer knows is marked `erro`.
+ * Learning what the hub really did after every connect (and on "Re-synchronise"), using only
+ * what seed 001 defines (docs/keyword-hub.md "Re-sync"): the hub's own reports. Two requests the
+ * seed lacks, `EXECUCAO_LISTAR` and `EXECUCAO_STATUS {execucao_id}`, are optional extras: each is
+ * tried once per connection and, when the hub does not know it (ERRO, an unknown-event answer, or
+ * no answer), switched off for that connection without touching any execution. An execution the
+ * hub has not reported since the link came back shows "no news since" its last report (status and
+ * progress kept); its next report restores it; only a NOT_FOUND naming it ends it (hub-errors.ts).
  */
 export class Resync {
   private timer: NodeJS.Timeout | null = null;
+  private list: Extra = 'untried';
+  private query: Extra = 'untried';
+  private connectedAt = 0;
 
   constructor(private readonly deps: ResyncDeps) {}
 
+  /** A new connection: the extras are tried again, and what was heard before it is old news. */
+  connected(): void {
+    this.list = 'untried';
+    this.query = 'untried';
+    this.connectedAt = this.deps.now();
+  }
+
   /** Re-sync within a second, once however many times it is asked (executions started elsewhere). */
   soon(): void {
+    if (this.list === 'off') return;
     this.timer ??= setTimeout(() => {
       this.timer = null;
       if (this.deps.conn.online()) void this.run().catch(() => undefined);
@@ -31,37 +47,51 @@ export class Resync {
   /** Resolves with the number of executions known afterwards. */
   async run(): Promise<number> {
     const { ctx, now, status, store, requests, reports, isStopped } = this.deps;
-    let seen = new Set<string>();
-    try {
-      const reply = await requests.request('EXECUCAO_LISTAR', {});
-      const list = (reply.data as { execucoes: unknown[] }).execucoes;
-      for (const item of list) reports.mergeListItem(item);
-      seen = new Set(list.map((i) => String((i as { execucao_id?: unknown })?.execucao_id)));
-    } catch (error) {
-      if (isStopped()) return store.executions.size;
-      ctx.journal.record({ upstream: 'keywordHub', type: 'resync.list-failed', level: 'warn', ids: {}, summary: `EXECUCAO_LISTAR failed (${error instanceof Error ? error.message : String(error)}); asking EXECUCAO_STATUS per execution`, raw: null });
+    let listed = 0;
+    if (this.list !== 'off') {
+      try {
+        const reply = await requests.request('EXECUCAO_LISTAR', {}, { probe: true });
+        const items = (reply.data as { execucoes?: unknown }).execucoes;
+        if (!Array.isArray(items)) throw new Error(`answered with ${reply.event ?? 'nothing'}, not a list`);
+        this.list = 'on';
+        for (const item of items) reports.mergeListItem(item);
+        listed = items.length;
+      } catch (error) {
+        if (isStopped()) return store.executions.size;
+        if (this.deps.conn.online()) this.switchOff('list', 'EXECUCAO_LISTAR', error);
+      }
     }
-    const open = [...store.executions.values()].filter((e) => !isTerminal(e.status) && !seen.has(e.id));
-    await Promise.all(
-      open.map(async (e) => {
-        try {
-          const reply = await requests.request('EXECUCAO_STATUS', { execucao_id: e.id }, { executionId: e.id });
-          if (reply.event !== 'EXECUCAO_STATUS') return;
-        } catch (error) {
-          if (error instanceof CommandError && (error.code === 'invalid-argument' || error.code === 'conflict')) {
-            // The hub no longer knows it (restarted, purged): it can never finish.
-            if (reports.setStatus(e, 'erro', 'resync')) {
-              e.error = hubErrorOf('NOT_FOUND', `o hub não conhece mais esta execução (${error.message})`, undefined, 'Iniciar a execução novamente', now());
-              store.touch(e, true);
-            }
-          }
-        }
-      }),
-    );
+    // Ask about each one still unheard of, while the hub knows the query (first answer decides).
+    let asked = 0;
+    for (const e of this.unheard()) {
+      if (this.query === 'off' || !this.deps.conn.online()) break;
+      asked++;
+      try {
+        await requests.request('EXECUCAO_STATUS', { execucao_id: e.hubId ?? e.id }, { executionId: e.id, probe: true });
+        this.query = 'on';
+      } catch (error) {
+        if (isStopped()) return store.executions.size;
+        // NOT_FOUND naming it: the hub knows the query and not the execution (hub-errors.ts ended it).
+        if (error instanceof Error && error.message.startsWith('NOT_FOUND')) this.query = 'on';
+        else if (this.deps.conn.online()) this.switchOff('query', 'EXECUCAO_STATUS', error);
+      }
+    }
     if (isStopped()) return store.executions.size;
+    const quiet = this.unheard();
+    for (const e of quiet) reports.noNews(e);
     status.lastSyncAt = now();
-    ctx.journal.record({ upstream: 'keywordHub', type: 'resync', level: 'info', ids: {}, summary: `re-synchronised ${seen.size} listed + ${open.length} by status`, raw: null });
+    ctx.journal.record({ upstream: 'keywordHub', type: 'resync', level: 'info', ids: {}, summary: `re-synchronised: ${listed} listed, ${asked} asked by status, ${quiet.length} with no news since the link came back`, raw: null });
     status.publish();
     return store.executions.size;
+  }
+
+  /** Open executions (not earlier runs kept in history) the hub has not reported on this connection. */
+  private unheard() {
+    return [...this.deps.store.executions.values()].filter((e) => !isTerminal(e.status) && e.hubId === null && this.deps.reports.heardAt(e) < this.connectedAt);
+  }
+
+  private switchOff(which: 'list' | 'query', event: string, error: unknown) {
+    this[which] = 'off';
+    this.deps.ctx.journal.record({ upstream: 'keywordHub', type: 'resync.extra-off', level: 'info', ids: {}, summary: `${event} is not in seed 001 and this hub does not answer it (${error instanceof Error ? error.message : String(error)}): not used again on this connection`, raw: null });
   }
 }

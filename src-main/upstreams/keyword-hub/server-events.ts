@@ -55,6 +55,7 @@ export class ServerEvents {
       return status.problem('malformed', `not an {event, data, timestamp} envelope: ${preview(text)}`, raw);
     }
     const event = env.event;
+    if (!isServerEvent(event) && this.correlated(event, env.data, raw)) return;
     if (!isServerEvent(event)) {
       if (!status.health.unknownNames.includes(event)) status.health.unknownNames = [preview(event, 60), ...status.health.unknownNames].slice(0, 10);
       return status.problem('unknownEvents', `unknown event ${preview(event, 60)}`, raw);
@@ -64,15 +65,32 @@ export class ServerEvents {
     this.handle(event, data as Record<string, unknown>, raw);
   }
 
-  /** The execution an event is about; one we have not seen was started elsewhere (another console). */
+  /**
+   * An event of a name outside the seed that echoes a pending request_id answers that request
+   * (e.g. `EXECUCAO_RESUMIDA`): journaled, not counted as an unknown event.
+   */
+  private correlated(event: string, data: unknown, raw: unknown): boolean {
+    const { ctx, conn, requests } = this.deps;
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) return false;
+    const rid = (data as { request_id?: unknown }).request_id;
+    const mine = typeof rid === 'string' || typeof rid === 'number' ? requests.waiting(String(rid)) : undefined;
+    if (!mine) return false;
+    conn.session?.event();
+    ctx.journal.record({ upstream: 'keywordHub', type: preview(event, 60), level: 'info', ids: mine.executionId ? { execution: mine.executionId } : {}, summary: `${preview(event, 60)} answers ${mine.event} (request_id ${String(rid)})`, raw });
+    requests.answer(String(rid), mine, { event, data: data as Record<string, unknown> });
+    return true;
+  }
+
+  /** The execution an event is about (now heard of); one we have not seen was started elsewhere (another console). */
   private execOf(id: string): Execution {
-    const { store, resync } = this.deps;
+    const { store, resync, reports } = this.deps;
     let e = store.get(id);
     if (!e) {
       e = store.add(store.blank(id));
-      // The list answer brings its URL and settings.
+      // The list answer (an optional extra) brings its URL and settings.
       resync.soon();
     }
+    reports.heardOf(e);
     return e;
   }
 
@@ -92,7 +110,8 @@ export class ServerEvents {
     switch (event) {
       case 'EXECUCAO_INICIADA': {
         const d = parsed.value as Data<'EXECUCAO_INICIADA'>;
-        let e = store.get(String(d.execucao_id));
+        // A start naming an id we hold finished (or gone quiet) is the hub reusing it after a restart.
+        let e = reports.current(String(d.execucao_id), { isStart: true });
         if (!e) {
           e = store.add(store.blank(String(d.execucao_id)));
           if (mine?.start) {
@@ -100,6 +119,7 @@ export class ServerEvents {
             Object.assign(e, { mine: true, blogUrl: s.blogUrl, categoriaId: s.categoriaId ?? null, config: { maxKeywords: s.maxKeywords, depth: s.depth, timeout: s.timeout }, progress: { total: s.maxKeywords, atual: 0, percentual: 0 } });
           } else this.deps.resync.soon();
         }
+        reports.heardOf(e);
         reports.setStatus(e, d.status, event);
         store.touch(e, true);
         record('info', `execution ${e.id} started${e.blogUrl ? ` for ${e.blogUrl}` : ''}`, e.id);
@@ -109,6 +129,7 @@ export class ServerEvents {
         const d = parsed.value as Data<'EXECUCAO_PAUSADA'>;
         const e = this.execOf(String(d.execucao_id));
         if (reports.setStatus(e, d.status, event)) store.touch(e, true);
+        requests.observeExecution(e, event);
         record('info', `execution ${e.id} paused`, e.id);
         break;
       }
@@ -117,15 +138,17 @@ export class ServerEvents {
         const e = this.execOf(String(d.execucao_id));
         const before = e.status;
         if (reports.applyStatus(e, d, event)) store.touch(e, before !== e.status);
+        if (before !== e.status) requests.observeExecution(e, event);
         const p = d.progresso;
         // Progress ticks are high-rate (rate-limited in the journal); status changes always go in.
-        record('info', () => `execution ${e.id} ${d.status}${p ? ` ${p.atual}/${p.total}` : ''}${d.keywords_encontradas !== undefined ? `, ${d.keywords_encontradas} keywords` : ''}`, e.id, before === e.status && mine === undefined);
+        record('info', () => `execution ${e.id} ${d.status}${p ? ` ${p.atual ?? '?'}/${p.total ?? '?'}` : ''}${d.keywords_encontradas !== undefined ? `, ${d.keywords_encontradas} keywords` : ''}`, e.id, before === e.status && mine === undefined);
         break;
       }
       case 'KEYWORD_ENCONTRADA': {
         const d = parsed.value as Data<'KEYWORD_ENCONTRADA'>;
         const e = this.execOf(String(d.execucao_id));
-        const k: Keyword = { executionId: e.id, ...d.keyword, clusterId: d.cluster_id === null || d.cluster_id === undefined ? null : String(d.cluster_id), at: now() };
+        const kw = d.keyword;
+        const k: Keyword = { executionId: e.id, termo: kw.termo, frequencia: kw.frequencia ?? 0, relevancia: kw.relevancia ?? 0, posicao: kw.posicao ?? 0, url: kw.url ?? '', clusterId: d.cluster_id === null || d.cluster_id === undefined ? null : String(d.cluster_id), at: now() };
         store.addKeyword(e, k);
         ctx.hub.publish('executions.keywords', k);
         record('info', () => `keyword "${preview(k.termo, 80)}" (relevância ${k.relevancia}) in ${e.id}`, e.id, true);
@@ -134,7 +157,8 @@ export class ServerEvents {
       case 'CLUSTER_FORMADO': {
         const d = parsed.value as Data<'CLUSTER_FORMADO'>;
         const e = this.execOf(String(d.execucao_id));
-        const c: Cluster = { executionId: e.id, id: d.cluster.id, nome: d.cluster.nome, keywords: d.cluster.keywords, tamanho: d.cluster.tamanho ?? d.cluster.keywords.length, relevanciaMedia: d.cluster.relevancia_media, at: now() };
+        const keywords = d.cluster.keywords ?? [];
+        const c: Cluster = { executionId: e.id, id: d.cluster.id, nome: d.cluster.nome ?? d.cluster.id, keywords, tamanho: d.cluster.tamanho ?? keywords.length, relevanciaMedia: d.cluster.relevancia_media ?? 0, at: now() };
         store.addCluster(e, c);
         ctx.hub.publish('executions.clusters', c);
         record('info', `cluster "${preview(c.nome, 60)}" (${c.tamanho} keywords, média ${c.relevanciaMedia}) in ${e.id}`, e.id);
@@ -144,27 +168,34 @@ export class ServerEvents {
         const d = parsed.value as Data<'EXECUCAO_CONCLUIDA'>;
         const e = this.execOf(String(d.execucao_id));
         if (!reports.setStatus(e, 'concluida', event)) break;
-        const r = d.resultado;
-        e.result = { totalKeywords: r.total_keywords, clustersFormados: r.clusters_formados, tempoTotal: r.tempo_total, taxaSucesso: r.taxa_sucesso, downloadUrl: d.download_url ?? null };
+        requests.observeExecution(e, event);
+        // Totals the hub leaves out (null) are what we counted ourselves.
+        const r = d.resultado ?? {};
+        const totalKeywords = Math.max(e.keywordsFound, r.total_keywords ?? 0);
+        const clusters = Math.max(e.clustersFormed, r.clusters_formados ?? 0);
+        e.result = { totalKeywords: r.total_keywords ?? totalKeywords, clustersFormados: r.clusters_formados ?? clusters, tempoTotal: r.tempo_total ?? e.elapsedSec, taxaSucesso: r.taxa_sucesso ?? 0, downloadUrl: d.download_url ?? null };
         e.progress = { ...e.progress, atual: e.progress.total || e.progress.atual, percentual: 100 };
-        e.keywordsFound = Math.max(e.keywordsFound, r.total_keywords);
-        e.clustersFormed = Math.max(e.clustersFormed, r.clusters_formados);
-        e.elapsedSec = r.tempo_total;
+        e.keywordsFound = totalKeywords;
+        e.clustersFormed = clusters;
+        e.elapsedSec = e.result.tempoTotal;
         e.estimatedSec = 0;
         store.touch(e, true);
-        record('info', `execution ${e.id} concluded: ${r.total_keywords} keywords, ${r.clusters_formados} clusters, ${Math.round(r.taxa_sucesso * 100)}% success`, e.id);
-        if (e.mine && store.prefs.tipos.includes('execucao_concluida')) ctx.alerts.raise(concludedAlert(e.id, r.total_keywords, r.clusters_formados));
+        record('info', `execution ${e.id} concluded: ${e.result.totalKeywords} keywords, ${e.result.clustersFormados} clusters, ${Math.round(e.result.taxaSucesso * 100)}% success`, e.id);
+        if (e.mine && store.prefs.tipos.includes('execucao_concluida')) ctx.alerts.raise(concludedAlert(e.id, e.result.totalKeywords, e.result.clustersFormados));
         break;
       }
       case 'EXECUCAO_ERRO': {
         const d = parsed.value as Data<'EXECUCAO_ERRO'>;
         const e = this.execOf(String(d.execucao_id));
         if (!reports.setStatus(e, 'erro', event)) break;
-        e.error = hubErrorOf(d.erro.codigo, d.erro.mensagem, d.erro.detalhes, d.recomendacao, now());
+        requests.observeExecution(e, event);
+        const codigo = d.erro?.codigo ?? 'ERRO';
+        const mensagem = d.erro?.mensagem ?? '';
+        e.error = hubErrorOf(codigo, mensagem, d.erro?.detalhes, d.recomendacao, now());
         e.estimatedSec = 0;
         store.touch(e, true);
-        record('error', `execution ${e.id} failed: ${d.erro.codigo} ${d.erro.mensagem}`, e.id);
-        ctx.alerts.raise(executionErrorAlert(e.id, d.erro.codigo, d.erro.mensagem, d.recomendacao));
+        record('error', `execution ${e.id} failed: ${codigo} ${mensagem}`, e.id);
+        ctx.alerts.raise(executionErrorAlert(e.id, codigo, mensagem, d.recomendacao));
         break;
       }
       case 'NOTIFICACAO_GERAL': {
@@ -185,6 +216,8 @@ export class ServerEvents {
         const m: MetricSample = { at: now(), cpu: d.cpu_uso ?? null, memoria: d.memoria_uso ?? null, tempoResposta: d.tempo_resposta_medio ?? null, rps: d.requisicoes_por_segundo ?? null, ativas: d.execucoes_ativas ?? null };
         store.addMetric(m);
         ctx.hub.publish('executions.metrics', m);
+        // Samples flowing are the effect of MONITORAMENTO_INICIAR, whose answer the seed does not name.
+        requests.observeEvent(event, data);
         record('info', () => `cpu ${m.cpu ?? '–'}%, memória ${m.memoria ?? '–'}%, ${m.tempoResposta ?? '–'} ms, ${m.rps ?? '–'} req/s, ${m.ativas ?? '–'} ativas`, undefined, true);
         break;
       }

@@ -95,7 +95,38 @@ export class ExecutionStore {
       error: null,
       refusal: null,
       pending: null,
+      unconfirmed: null,
+      noNewsSince: null,
+      hubId: null,
     };
+  }
+
+  /**
+   * The hub reused `e.id` for a new run (it restarted): keep this record in history under
+   * `<id>@<startedAt>` (its keywords and clusters with it) and free the id for the new run.
+   * Returns the history key.
+   */
+  archive(e: Execution): string {
+    const hubId = e.hubId ?? e.id;
+    let key = `${hubId}@${e.startedAt}`;
+    for (let n = 2; this.executions.has(key); n++) key = `${hubId}@${e.startedAt}.${n}`;
+    this.persist();
+    const old = e.id;
+    this.executions.delete(old);
+    const moved: Execution = { ...e, id: key, hubId, pending: null };
+    this.executions.set(key, moved);
+    const count = this.keywordCounts.get(old);
+    this.keywordCounts.delete(old);
+    if (count !== undefined) this.keywordCounts.set(key, count);
+    if (this.db.isOpen) {
+      this.ctx.storage.transaction(() => {
+        this.db.prepare('DELETE FROM kh_executions WHERE id = ?').run(old);
+        this.db.prepare('UPDATE kh_keywords SET execution_id = ? WHERE execution_id = ?').run(key, old);
+        this.db.prepare('UPDATE kh_clusters SET execution_id = ? WHERE execution_id = ?').run(key, old);
+      });
+    }
+    this.touch(moved, true);
+    return key;
   }
 
   /**

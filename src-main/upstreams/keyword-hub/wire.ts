@@ -5,37 +5,54 @@ import type { ExecAction, StartInput } from '../../contract/keyword-hub';
 /** Seed 001's wire format: server → client events as validated at the edge (unknown fields are tolerated), then the client → server side. */
 
 // No transforms on the hot path (they cost more than the checks): ids are normalised with String() by the connector.
+// Be liberal (docs/keyword-hub.md "What we rely on / what we tolerate"): the seed's examples give
+// only the fields a message must have to be used at all; every other number may be null or absent.
 export const RequestId = z.union([z.string(), z.number()]).nullish();
 const Num = z.number().finite();
+/** A number the hub may not know yet (`tempo_estimado: null`): null and absent both mean "unknown". */
+const OptNum = Num.nullish();
 const ExecId = z.union([z.string().min(1), z.number()]);
-export const WireStatus = z.enum(['iniciada', 'em_andamento', 'pausada', 'concluida', 'cancelada', 'erro']);
+export const execStatusList = ['iniciada', 'em_andamento', 'pausada', 'concluida', 'cancelada', 'erro'] as const;
+/** The seed writes its states in lower case in the codes list and in upper case in the diagram: both are read. */
+export const WireStatus = z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(execStatusList));
 
-export const Progresso = z.object({ total: Num, atual: Num, percentual: Num.optional() });
+/** `progresso` is extra information: a shape we cannot read is ignored, not the whole status. */
+export const Progresso = z.object({ total: OptNum, atual: OptNum, percentual: OptNum }).nullish().catch(undefined);
+
+/** A timestamp as ISO 8601 text or epoch seconds/milliseconds (number or digits); null when it is neither. */
+export function timeOf(v: unknown): number | null {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : null;
+  if (n !== null) return Number.isFinite(n) && n > 0 ? (n < 1e11 ? Math.round(n * 1000) : Math.round(n)) : null;
+  if (typeof v !== 'string' || v.length > 64) return null;
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? null : t;
+}
+const Timestamp = z.union([z.string().max(64), Num]).nullish();
 
 export const StatusData = z.object({
   execucao_id: ExecId,
   status: WireStatus,
-  progresso: Progresso.optional(),
-  keywords_encontradas: Num.optional(),
-  tempo_decorrido: Num.optional(),
-  tempo_estimado: Num.optional(),
+  progresso: Progresso,
+  keywords_encontradas: OptNum,
+  tempo_decorrido: OptNum,
+  tempo_estimado: OptNum,
   request_id: RequestId,
 });
 
 export const ErroBody = z.object({
   codigo: z.string().min(1),
-  mensagem: z.string().default(''),
+  mensagem: z.string().nullish().transform((m) => m ?? ''),
   detalhes: z.unknown().optional(),
   recomendacao: z.string().nullish(),
   request_id: RequestId,
 });
 
-/** EXECUCAO_LISTA items (the simulator's re-sync answer; see docs/keyword-hub.md). */
+/** EXECUCAO_LISTA items (the ordinary simulator's re-sync answer, an optional extra; see docs/keyword-hub.md). */
 export const ListItem = StatusData.extend({
   blog_url: z.string().nullish(),
   categoria_id: z.number().nullish(),
-  clusters_formados: Num.optional(),
-  iniciada_em: z.string().nullish(),
+  clusters_formados: OptNum,
+  iniciada_em: Timestamp,
   download_url: z.string().nullish(),
 });
 
@@ -45,40 +62,40 @@ export const serverEvents = {
   EXECUCAO_STATUS: StatusData,
   KEYWORD_ENCONTRADA: z.object({
     execucao_id: ExecId,
-    keyword: z.object({ termo: z.string().min(1), frequencia: Num, relevancia: Num, posicao: Num, url: z.string() }),
+    keyword: z.object({ termo: z.string().min(1), frequencia: OptNum, relevancia: OptNum, posicao: OptNum, url: z.string().nullish() }),
     cluster_id: z.union([z.string(), z.number()]).nullish(),
   }),
   CLUSTER_FORMADO: z.object({
     execucao_id: ExecId,
-    cluster: z.object({ id: z.union([z.string(), z.number()]).transform(String), nome: z.string(), keywords: z.array(z.string()), tamanho: Num.optional(), relevancia_media: Num }),
+    cluster: z.object({ id: z.union([z.string(), z.number()]).transform(String), nome: z.string().nullish(), keywords: z.array(z.string()).nullish(), tamanho: OptNum, relevancia_media: OptNum }),
   }),
   EXECUCAO_CONCLUIDA: z.object({
     execucao_id: ExecId,
-    resultado: z.object({ total_keywords: Num, clusters_formados: Num, tempo_total: Num, taxa_sucesso: Num }),
+    resultado: z.object({ total_keywords: OptNum, clusters_formados: OptNum, tempo_total: OptNum, taxa_sucesso: OptNum }).nullish().catch(undefined),
     download_url: z.string().nullish(),
   }),
   EXECUCAO_ERRO: z.object({
     execucao_id: ExecId,
-    erro: z.object({ codigo: z.string().min(1), mensagem: z.string().default(''), detalhes: z.unknown().optional() }),
+    erro: z.object({ codigo: z.string().min(1).catch('ERRO'), mensagem: z.string().nullish().catch(undefined), detalhes: z.unknown().optional() }).nullish().catch(undefined),
     recomendacao: z.string().nullish(),
   }),
   NOTIFICACAO_GERAL: z.object({
-    tipo: z.string().default('info'),
+    tipo: z.string().nullish().transform((t) => t ?? 'info'),
     titulo: z.string(),
-    mensagem: z.string().default(''),
+    mensagem: z.string().nullish().transform((m) => m ?? ''),
     acao: z.object({ tipo: z.string().optional(), url: z.string().optional() }).nullish(),
     request_id: RequestId,
   }),
   METRICA_PERFORMANCE: z.object({
-    cpu_uso: Num.optional(),
-    memoria_uso: Num.optional(),
-    tempo_resposta_medio: Num.optional(),
-    requisicoes_por_segundo: Num.optional(),
-    execucoes_ativas: Num.optional(),
+    cpu_uso: OptNum,
+    memoria_uso: OptNum,
+    tempo_resposta_medio: OptNum,
+    requisicoes_por_segundo: OptNum,
+    execucoes_ativas: OptNum,
     request_id: RequestId,
   }),
-  SISTEMA_ALERTA: z.object({ nivel: z.string(), categoria: z.string().default(''), mensagem: z.string(), acoes: z.array(z.string()).default([]) }),
-  SESSAO_PONG: z.object({ request_id: RequestId, server_time: z.string().optional() }),
+  SISTEMA_ALERTA: z.object({ nivel: z.string().nullish().transform((n) => n ?? 'info'), categoria: z.string().nullish().transform((c) => c ?? ''), mensagem: z.string(), acoes: z.array(z.string()).nullish().transform((a) => a ?? []) }),
+  SESSAO_PONG: z.object({ request_id: RequestId, server_time: Timestamp }),
   ERRO: ErroBody,
   EXECUCAO_LISTA: z.object({ execucoes: z.array(z.unknown()), request_id: RequestId }),
 } as const;
@@ -86,7 +103,7 @@ export const serverEvents = {
 export type ServerEvent = keyof typeof serverEvents;
 export const isServerEvent = (name: string): name is ServerEvent => Object.hasOwn(serverEvents, name);
 
-export const Envelope = z.object({ event: z.string().min(1).max(200), data: z.unknown(), timestamp: z.string().optional() });
+export const Envelope = z.object({ event: z.string().min(1).max(200), data: z.unknown(), timestamp: Timestamp });
 
 // ---- client → server ------------------------------------------------------------------------
 
