@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { networkInterfaces } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import type { IncomingMessage } from 'node:http';
 
 /**
@@ -29,7 +29,7 @@ const isLoopbackName = (name: string): boolean => name === 'localhost' || name =
 export interface HostPolicy {
   /** The port the host listens on: loopback names and the bound address must use it. */
   port: number;
-  /** The address bound (`--host`); a non-loopback one is allowed as a name, a wildcard allows this machine's addresses. */
+  /** The address bound (`--host`); off loopback it is allowed as a name with the machine name; a wildcard allows every interface's address. */
   bound: string;
   /** Names an admin configured (`--allow-host`), any port: a reverse proxy may present them on 443. */
   allowed: readonly string[];
@@ -37,9 +37,11 @@ export interface HostPolicy {
 
 const bracketed = (address: string): string => (address.includes(':') ? `[${address.toLowerCase()}]` : address.toLowerCase());
 
-/** The addresses that name this host with the listening port (loopback plus the bound one). */
+/** Names of this host that need the listening port besides loopback: the bound address (or every interface's), the machine name. */
 function boundNames(bound: string): Set<string> {
   const names = new Set<string>();
+  // Off loopback, the machine's own name is how LAN browsers usually reach it.
+  if (!isLoopback(bound)) names.add(hostname().toLowerCase());
   if (wildcard.has(bound)) {
     for (const list of Object.values(networkInterfaces())) for (const iface of list ?? []) names.add(bracketed(iface.address));
   } else if (!isLoopback(bound)) names.add(bracketed(bound));

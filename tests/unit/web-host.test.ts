@@ -164,3 +164,15 @@ describe('request guard (pure)', () => {
     expect(sameOrigin('http://h:1', undefined)).toBe(false);
   });
 });
+
+describe('request guard off loopback', () => {
+  it('a wildcard bind allows this machine’s interface addresses and name with the port, nothing else', async () => {
+    const { hostname, networkInterfaces } = await import('node:os');
+    const ok = hostChecker({ port: 7420, bound: '0.0.0.0', allowed: [] });
+    const v4 = Object.values(networkInterfaces()).flat().find((i) => i?.family === 'IPv4');
+    if (v4) expect(ok(`${v4.address}:7420`)).toBe(true);
+    expect(ok(`${hostname()}:7420`)).toBe(true);
+    expect(ok(`${hostname()}:7421`)).toBe(false);
+    expect(ok('rebind.attacker.example:7420')).toBe(false);
+  });
+});
