@@ -111,6 +111,11 @@ export async function startWebHost(core: Core, options: WebHostOptions): Promise
       return void res.end(JSON.stringify({ ...core.health(), web: stats }));
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { ...text, Allow: 'GET, HEAD' }).end('method not allowed\n');
+    // The renderer bundle is public; media cached from upstreams (sounds) is data: token off loopback.
+    if (url.pathname.startsWith('/media/') && !authorized(req)) {
+      stats.refused.token++;
+      return void res.writeHead(401, { ...text, 'WWW-Authenticate': 'Bearer' }).end('access token required\n');
+    }
     try {
       serveStatic(options.rendererDir, url.pathname, res, mounts);
     } catch (error) {

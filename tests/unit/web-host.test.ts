@@ -96,6 +96,10 @@ describe('web host: access token (item 12)', () => {
     expect((await get(t, '/api/health'))?.status).toBe(401);
     expect((await get(t, '/api/health', { Cookie: cookie }))?.status).toBe(200);
     expect((await get(t, '/api/health', { Authorization: `Bearer ${token}` }))?.status).toBe(200);
+    // Cached upstream media needs it too; the renderer bundle does not.
+    expect((await get(t, '/media/x.wav'))?.status).toBe(401);
+    expect((await get(t, '/media/x.wav', { Cookie: cookie }))?.status).toBe(404);
+    expect((await get(t, '/assets/app.js'))?.status).toBe(200);
   });
 
   it('compares tokens of any length without failing early on the length', () => {
