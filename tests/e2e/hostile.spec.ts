@@ -16,7 +16,7 @@ function raw(url: string, bytes: string): Promise<string | null> {
 
 test.describe('the built host survives hostile requests (issue 12)', () => {
   test('bad escapes, Origin: null and a rebound Host are answered; the process keeps running', async () => {
-    const host = await startHost([]);
+    const host = await startHost(['--allow-host', 'wall.noc.test']);
     try {
       const own = new URL(host.url).host;
       expect(await raw(host.url, `GET /%E0%A4%A HTTP/1.1\r\nHost: ${own}\r\nConnection: close\r\n\r\n`)).toBe('HTTP/1.1 400');
@@ -25,6 +25,8 @@ test.describe('the built host survives hostile requests (issue 12)', () => {
       const rebound = `rebind.attacker.example:${new URL(host.url).port}`;
       expect(await raw(host.url, upgrade(rebound, `http://${rebound}`))).toBe('HTTP/1.1 421');
       expect(await raw(host.url, `GET /api/health HTTP/1.1\r\nHost: ${rebound}\r\nConnection: close\r\n\r\n`)).toBe('HTTP/1.1 421');
+      // The name an admin allowed is served, with any port (a reverse proxy).
+      expect(await raw(host.url, `GET /api/health HTTP/1.1\r\nHost: wall.noc.test\r\nConnection: close\r\n\r\n`)).toBe('HTTP/1.1 200');
       const health = await fetch(`${host.url}api/health`);
       expect(health.status).toBe(200);
       expect(((await health.json()) as { web: { refused: { host: number; origin: number } } }).web.refused).toMatchObject({ host: 2, origin: 1 });
