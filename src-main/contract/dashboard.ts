@@ -218,4 +218,9 @@ export const dashboardChannels = {
   'dashboard.remoteSwitch': channel({ schema: RemoteSwitch, policy: lossless, summary: 'A `remote_switch` arrived: kiosks switch their view.' }),
   'dashboard.health': channel({ schema: DashboardHealth, policy: lossless, summary: 'Unknown / malformed message counters changed.' }),
   'kiosk.exited': channel({ schema: z.object({ at: z.number() }), policy: lossless, summary: 'Kiosk mode was left with the PIN (hosts close kiosk windows).' }),
+  'kiosk.exitRequested': channel({
+    schema: z.object({ at: z.number(), reason: z.enum(['quit']) }),
+    policy: lossless,
+    summary: "The desktop tray's Quit was chosen in kiosk mode: kiosk screens open the PIN prompt; leaving with the PIN then quits.",
+  }),
 } as const;

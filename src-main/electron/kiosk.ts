@@ -15,7 +15,7 @@ export interface KioskHost {
 
 export const wantsKiosk = (core: Core): boolean => process.argv.includes('--kiosk') || core.ctx.settings.get().kiosk.enabled;
 
-function electronKioskPlatform(options: { preload: string; icon: string }): KioskPlatform {
+function electronKioskPlatform(options: { preload: string; icon: string; externalHosts: () => ReadonlySet<string> }): KioskPlatform {
   return {
     displays: () => screen.getAllDisplays().map((d) => ({ id: d.id, bounds: d.bounds })),
     onDisplaysChanged(listener) {
@@ -30,13 +30,13 @@ function electronKioskPlatform(options: { preload: string; icon: string }): Kios
       return () => powerSaveBlocker.isStarted(id) && powerSaveBlocker.stop(id);
     },
     openWindow(display, route) {
-      const win = createConsoleWindow({ ...options, route, kiosk: true, bounds: display.bounds });
+      const win = createConsoleWindow({ preload: options.preload, icon: options.icon, externalHosts: options.externalHosts, route, kiosk: true, bounds: display.bounds });
       return { close: () => !win.isDestroyed() && win.destroy() };
     },
   };
 }
 
-export function startKiosk(core: Core, options: { preload: string; icon: string; onExit(): void }): KioskHost {
+export function startKiosk(core: Core, options: { preload: string; icon: string; externalHosts: () => ReadonlySet<string>; onExit(): void }): KioskHost {
   const screens = new KioskScreens(electronKioskPlatform(options));
   const stop = () => {
     offExit();

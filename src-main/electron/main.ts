@@ -3,11 +3,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pkg from '../../package.json';
 import { createCore, type Core } from '../core/app-core';
+import { installLastResort } from '../core/last-resort';
 import { allModules } from '../core/modules';
+import { trayQuitAction, upstreamHosts } from '../core/window-policy';
 import { KeyFileCipher, type Cipher } from '../secrets/cipher';
 import { registerAppScheme, serveApp } from './app-protocol';
 import { bindIpc } from './ipc';
-import { applyAutostart, startKiosk, wantsKiosk } from './kiosk';
+import { applyAutostart, startKiosk, wantsKiosk, type KioskHost } from './kiosk';
 import { SafeStorageCipher } from './safe-storage-cipher';
 import { createTray } from './tray';
 import { allWindows, createConsoleWindow, isOurWindow, preloadPath } from './windows';
@@ -19,6 +21,9 @@ registerAppScheme();
 if (!app.requestSingleInstanceLock()) app.quit();
 
 let core: Core | null = null;
+let kiosk: KioskHost | null = null;
+/** The tray's Quit was chosen in kiosk mode: quit once the kiosk is left with the PIN. */
+let quitAfterKioskExit = false;
 
 function showMain(): void {
   const [win] = allWindows();
@@ -28,8 +33,18 @@ function showMain(): void {
   } else openMain();
 }
 
+/** Hosts external links may open, read when a link is clicked (settings may have changed). */
+const externalHosts = (): ReadonlySet<string> => (core ? upstreamHosts(core.ctx.effective()) : new Set());
+
 function openMain(): BrowserWindow {
-  return createConsoleWindow({ preload: preloadPath(outDir), icon: join(resourcesDir, 'icon.png') });
+  return createConsoleWindow({ preload: preloadPath(outDir), icon: join(resourcesDir, 'icon.png'), externalHosts });
+}
+
+function requestQuit(): void {
+  if (trayQuitAction(kiosk !== null) === 'quit' || !core) return app.quit();
+  // Kiosk: the screens open the kiosk exit's PIN prompt; `kiosk.exit` checks the PIN in main.
+  quitAfterKioskExit = true;
+  core.hub.publish('kiosk.exitRequested', { at: Date.now(), reason: 'quit' });
 }
 
 function chooseCipher(dataDir: string, warnings: string[]): Cipher {
@@ -49,6 +64,8 @@ app.on('activate', () => allWindows().length === 0 && openMain());
 app.on('before-quit', () => void core?.close());
 app.on('web-contents-created', (_event, contents) => {
   contents.on('will-attach-webview', (event) => event.preventDefault());
+  // Any web contents (not only our windows) may open nothing by itself.
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
 });
 
 void app.whenReady().then(async () => {
@@ -60,7 +77,18 @@ void app.whenReady().then(async () => {
   serveApp(join(outDir, 'renderer'), resourcesDir, join(dataDir, 'media'));
   bindIpc(core, isOurWindow);
   applyAutostart(core);
-  if (wantsKiosk(core)) startKiosk(core, { preload: preloadPath(outDir), icon: join(resourcesDir, 'icon.png'), onExit: () => void openMain() });
-  else openMain();
-  createTray(core, { ok: join(resourcesDir, 'tray.png'), alert: join(resourcesDir, 'tray-alert.png') }, showMain, () => app.quit());
+  installLastResort(process, core.ctx);
+  if (wantsKiosk(core)) {
+    kiosk = startKiosk(core, {
+      preload: preloadPath(outDir),
+      icon: join(resourcesDir, 'icon.png'),
+      externalHosts,
+      onExit: () => {
+        kiosk = null;
+        if (quitAfterKioskExit) app.quit();
+        else openMain();
+      },
+    });
+  } else openMain();
+  createTray(core, { ok: join(resourcesDir, 'tray.png'), alert: join(resourcesDir, 'tray-alert.png') }, showMain, requestQuit);
 });

@@ -1,6 +1,7 @@
 import { BrowserWindow, shell, type WebContents } from 'electron';
 import { join } from 'node:path';
 import { RendererWatchdog } from '../core/renderer-watchdog';
+import { mayNavigate, mayOpenExternal } from '../core/window-policy';
 import { APP_ORIGIN } from './app-protocol';
 
 const windows = new Set<BrowserWindow>();
@@ -14,6 +15,8 @@ export interface WindowOptions {
   route?: string;
   kiosk?: boolean;
   bounds?: Electron.Rectangle;
+  /** Hosts `shell.openExternal` may open (those of the configured upstreams, read at click time). */
+  externalHosts: () => ReadonlySet<string>;
 }
 
 /** A console window with every security default on, and self-healing when its renderer dies. */
@@ -50,12 +53,19 @@ export function createConsoleWindow(options: WindowOptions): BrowserWindow {
   const contents = win.webContents;
   const devUrl = process.env.ELECTRON_RENDERER_URL;
   const home = devUrl ?? `${APP_ORIGIN}/`;
-  contents.on('will-navigate', (event, url) => {
-    if (!url.startsWith(home)) event.preventDefault();
+  // Every way a frame can leave the renderer — a link, a server redirect, an iframe — gets the same check.
+  contents.on('will-navigate', (event) => {
+    if (!mayNavigate(event.url, home)) event.preventDefault();
+  });
+  contents.on('will-redirect', (event) => {
+    if (!mayNavigate(event.url, home)) event.preventDefault();
+  });
+  contents.on('will-frame-navigate', (event) => {
+    if (!mayNavigate(event.url, home)) event.preventDefault();
   });
   contents.setWindowOpenHandler(({ url }) => {
-    // Links (download URLs, notification actions) open in the system browser after a check.
-    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
+    // Links (download URLs, notification actions) open in the system browser only to upstream hosts.
+    if (mayOpenExternal(url, options.externalHosts())) void shell.openExternal(url);
     return { action: 'deny' };
   });
   const watchdog = new RendererWatchdog({

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pkg from '../../package.json';
 import { createCore } from '../core/app-core';
+import { installLastResort } from '../core/last-resort';
 import { allModules } from '../core/modules';
 import { appRoot, defaultDataDir } from '../core/paths';
 import { KeyFileCipher } from '../secrets/cipher';
@@ -12,10 +13,13 @@ import { startWebHost } from './web-host';
 
 export const DEFAULT_PORT = 7420;
 
-const usage = `usage: npm run serve -- [--port N] [--host ADDR] [--config FILE] [--demo] [--seed-only] [--data-dir DIR]
+const usage = `usage: npm run serve -- [--port N] [--host ADDR] [--allow-host NAME]... [--config FILE] [--demo] [--seed-only] [--data-dir DIR]
 
   --port N        port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)
   --host ADDR     address to bind (default 127.0.0.1; others need OPS_CONSOLE_ACCESS_TOKEN)
+  --allow-host NAME
+                  a host name browsers may use to reach the console besides loopback and the
+                  bound address (repeatable; e.g. the name a reverse proxy forwards)
   --config FILE   settings as JSON (docs/configuration.md); secrets may be inline
   --demo          start the built-in simulators even if upstreams are configured
   --seed-only     simulators speak only what their seed documents describe (no extras of ours)
@@ -37,6 +41,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       options: {
         port: { type: 'string' },
         host: { type: 'string', default: '127.0.0.1' },
+        'allow-host': { type: 'string', multiple: true, default: [] },
         config: { type: 'string' },
         demo: { type: 'boolean', default: false },
         'seed-only': { type: 'boolean', default: false },
@@ -50,6 +55,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   if (values.help) return void console.log(usage);
   const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a whole number from 0 to 65535, got "${values.port}"`);
+
+  for (const name of values['allow-host']) if (!/^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$/i.test(name)) fail(`--allow-host takes a host name or address without port or scheme, got "${name}"`);
 
   let config;
   try {
@@ -77,6 +84,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     warnings: cipher.warnings,
     ...(config ? { config } : {}),
   });
+  installLastResort(process, core.ctx);
   let host;
   try {
     host = await startWebHost(core, {
@@ -85,6 +93,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       // The renderer is built next to this file (out/main/serve.js → out/renderer).
       rendererDir: join(dirname(fileURLToPath(import.meta.url)), '..', 'renderer'),
       resourcesDir: join(root, 'resources'),
+      allowedHosts: values['allow-host'],
       ...(process.env.OPS_CONSOLE_ACCESS_TOKEN ? { accessToken: process.env.OPS_CONSOLE_ACCESS_TOKEN } : {}),
     });
   } catch (error) {

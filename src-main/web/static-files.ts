@@ -1,5 +1,5 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 
 const types: Record<string, string> = {
@@ -39,11 +39,25 @@ export const securityHeaders: Record<string, string> = {
   'X-Frame-Options': 'DENY',
 };
 
+/** A request path that cannot name a file (bad percent-encoding, NUL): the caller answers 400. */
+export class BadPath extends Error {}
+
+/** Decode a URL path; `%E0%A4%A` and friends throw `BadPath` instead of a `URIError`. */
+export function decodePath(pathname: string): string {
+  let path: string;
+  try {
+    path = decodeURIComponent(pathname);
+  } catch {
+    throw new BadPath('bad percent-encoding');
+  }
+  if (path.includes('\0')) throw new BadPath('NUL in path');
+  return path;
+}
+
 /** Serve a built folder; unknown paths fall back to index.html (client-side routes). */
-export function serveStatic(root: string, req: IncomingMessage, res: ServerResponse, mounts: Record<string, string> = {}): void {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+export function serveStatic(root: string, pathname: string, res: ServerResponse, mounts: Record<string, string> = {}): void {
   let base = root;
-  let path = decodeURIComponent(url.pathname);
+  let path = decodePath(pathname);
   for (const [prefix, dir] of Object.entries(mounts)) {
     if (path.startsWith(prefix)) {
       base = dir;
@@ -60,5 +74,8 @@ export function serveStatic(root: string, req: IncomingMessage, res: ServerRespo
     'Content-Type': types[extname(target)] ?? 'application/octet-stream',
     'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
   });
-  createReadStream(target).pipe(res);
+  // A file removed or unreadable mid-stream ends this response, not the process.
+  createReadStream(target)
+    .on('error', () => res.destroy())
+    .pipe(res);
 }

@@ -101,8 +101,7 @@ function socketTransport(deliver: (b: EventBatch) => void, onConnected: () => vo
   const queued: string[] = [];
   const url = new URL('bridge', location.href);
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const token = new URLSearchParams(location.search).get('token');
-  if (token) url.searchParams.set('token', token);
+  // Off loopback the host's HttpOnly cookie (set when the page traded its `?token=`) authorizes the socket.
 
   const open = () => {
     const socket = new WebSocket(url);

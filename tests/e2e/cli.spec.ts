@@ -33,6 +33,12 @@ test.describe('npm run serve: bad input stops start-up with one clear message', 
     expect(readFileSync(bad, 'utf8')).toBe('{"upstreams": {"rpaLogs": {"url": "ftp://nope"}}}');
   });
 
+  test('--allow-host with a port or scheme', () => {
+    const r = run('--allow-host', 'http://wall.example:80');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('--allow-host takes a host name or address without port or scheme');
+  });
+
   test('port in use', async () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));

@@ -12,6 +12,7 @@ export default {
       khAuth: 'Keyword hub: token refused — renew the token',
       khDone: 'Execution {id} completed',
       khExpired: 'Command expired before it could be sent: {summary}',
+      internalError: 'Internal error in the console (it kept running; see the event inspector)',
     },
     alerts: {
       title: 'Alerts',
@@ -72,6 +73,7 @@ export default {
       khAuth: 'Hub de keywords: token recusado — renove o token',
       khDone: 'Execução {id} concluída',
       khExpired: 'Comando expirado sem envio: {summary}',
+      internalError: 'Erro interno no console (ele continuou rodando; veja o inspetor de eventos)',
     },
     alerts: {
       title: 'Alertas',
