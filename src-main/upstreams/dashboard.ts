@@ -20,7 +20,7 @@ import { alertViews, wallboardAlert } from './dashboard/alerts';
 import { mostUrgent } from './dashboard/tickets';
 import { computeCounters, Envelope, issueText, items, knownTypes, plainTicket, WireActivity, WireCounters, WirePerson, WireProject, WireTicket } from './dashboard/wire';
 import type { LinkSession } from './lifecycle';
-import { preview } from './validate';
+import { parseJson, preview } from './validate';
 import { openWebSocket, sendJson } from './ws-link';
 
 /**
@@ -211,13 +211,9 @@ export function createDashboardConnector(ctx: CoreContext) {
   };
 
   const onText = (text: string) => {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      return problem('malformed', `not JSON: ${preview(text)}`, { text: preview(text, 2_000) });
-    }
-    ingest(raw);
+    const json = parseJson(text);
+    if (!json.ok) return problem('malformed', json.message, { text: preview(text, 2_000) });
+    ingest(json.value);
   };
 
   const send = (message: object) => {
