@@ -102,7 +102,8 @@ export class RpaLogs implements Module {
   }
 
   private every(ms: number, work: () => void): void {
-    const timer = setInterval(work, ms);
+    // A throw (a save that cannot write) restarts the link and is alerted, never ends the process.
+    const timer = setInterval(() => (this.link ? this.link.guard(work)() : work()), ms);
     timer.unref();
     this.timers.push(timer);
   }

@@ -72,8 +72,8 @@ export class LogStreams {
             headers: spec.headers,
             lastEventId: stream.lastId,
             fetch: this.options.fetch,
-            onMessage: (message) => this.options.onMessage(spec.key, stream, message, session),
-            onId: (id) => ids.setLastId(stream, id),
+            onMessage: session.guard((message: EventSourceMessage) => this.options.onMessage(spec.key, stream, message, session)),
+            onId: session.guard((id: string) => ids.setLastId(stream, id)),
             onRetry: (ms) => (this.retryMs = ms),
             onEnd: (reason) => session.lost(reason, this.retryMs !== null ? { retryAfterMs: this.retryMs } : undefined),
           });
