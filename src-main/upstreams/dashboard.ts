@@ -20,7 +20,7 @@ import { alertViews, wallboardAlert } from './dashboard/alerts';
 import { mostUrgent } from './dashboard/tickets';
 import { computeCounters, Envelope, issueText, items, knownTypes, plainTicket, WireActivity, WireCounters, WirePerson, WireProject, WireTicket } from './dashboard/wire';
 import type { LinkSession } from './lifecycle';
-import { parseJson, preview } from './validate';
+import { jsonValueProblem, parseJson, preview } from './validate';
 import { openWebSocket, sendJson } from './ws-link';
 
 /**
@@ -202,6 +202,11 @@ export function createDashboardConnector(ctx: CoreContext) {
   };
 
   const ingest = (raw: unknown, origin: 'upstream' | 'simulated' = 'upstream') => {
+    // Upstream text was checked before parsing; a test-panel message arrives as a value.
+    if (origin === 'simulated') {
+      const tooBig = jsonValueProblem(raw);
+      if (tooBig) return problem('malformed', `simulated message: ${tooBig}`, null);
+    }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return problem('malformed', `not a JSON object: ${preview(JSON.stringify(raw))}`, raw);
     const type = (raw as { type?: unknown }).type;
     if (typeof type !== 'string' || !knownTypes.has(type)) return problem('unknown', `unknown message type ${preview(JSON.stringify(type ?? null), 60)}`, raw);

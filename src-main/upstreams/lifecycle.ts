@@ -155,7 +155,7 @@ export class Link {
   /**
    * An error escaped the connector: count it, tell the registry (journal, alert) and restart
    * the link with backoff — a connector that throws on every message cannot spin. A link that
-   * is stopped or waits for credentials stays so; `stale` errors (from a session already
+   * is idle, stopped or waits for credentials stays so; `stale` errors (from a session already
    * replaced) are only counted.
    */
   crashed(error: unknown, stale = false): void {
@@ -170,7 +170,7 @@ export class Link {
     } catch (hookError) {
       console.error(`${this.options.id}: crash report failed`, hookError);
     }
-    if (stale || this.state === 'stopped' || this.state === 'auth-failed') return this.publishNow();
+    if (stale || this.state === 'idle' || this.state === 'stopped' || this.state === 'auth-failed') return this.publishNow();
     this.clearRetry();
     this.teardown();
     this.scheduleRetry(message);

@@ -8,6 +8,8 @@ import { createCore, type Core } from '../../src-main/core/app-core';
 import { createRandom } from '../../src-main/demo/random';
 import { KeyFileCipher } from '../../src-main/secrets/cipher';
 import { RpaLogs } from '../../src-main/upstreams/rpa-logs';
+import { dashboardModule } from '../../src-main/upstreams/dashboard';
+import type { DashboardHealth } from '../../src-main/contract/dashboard';
 import { jsonTextProblem, jsonValueProblem, parseJson, UPSTREAM_LIMITS } from '../../src-main/upstreams/validate';
 import { startSseServer, type SseServer } from './hostile-servers';
 import { until } from './until';
@@ -109,5 +111,26 @@ describe('a hostile log event (issue 12, item 4)', () => {
     expect(status.message).toMatch(/nested deeper than 64 levels/);
     expect(status.state).toBe('open');
     expect(() => logs!.book.save()).not.toThrow();
+  });
+});
+
+describe('a deep test-panel message (dashboard.simulate arrives as a value, not text)', () => {
+  it('is counted as malformed, the command answers, and later messages work', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ops-limits-'));
+    const core = await createCore({ host: 'web', version: 'test', dataDir, cipher: new KeyFileCipher(join(dataDir, 'k')), demo: false, config: { settings: defaultSettings(), secrets: {} }, modules: [dashboardModule] });
+    cores.push(core);
+    let health: DashboardHealth | null = null;
+    const switches: string[] = [];
+    core.hub.on('dashboard.health', (h) => (health = h));
+    core.hub.on('dashboard.remoteSwitch', (s) => switches.push(s.target));
+    let v: unknown = 1;
+    for (let i = 0; i < 20_000; i++) v = [v];
+    const caller = { host: 'web' as const, trusted: true, session: 'admin' };
+    const deepOne = await core.commands.dispatch('dashboard.simulate', { message: { type: 'remote_switch', target: 'tickets', extra: v } }, caller);
+    expect(deepOne.ok).toBe(true);
+    await until('counted', () => health?.malformed === 1);
+    const fine = await core.commands.dispatch('dashboard.simulate', { message: { type: 'remote_switch', target: 'projects' } }, caller);
+    expect(fine.ok).toBe(true);
+    expect(switches).toEqual(['projects']);
   });
 });
