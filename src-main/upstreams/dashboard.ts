@@ -19,7 +19,7 @@ import type { CoreContext, ModuleFactory } from '../core/context';
 import { alertViews, wallboardAlert } from './dashboard/alerts';
 import { mostUrgent } from './dashboard/tickets';
 import { computeCounters, Envelope, issueText, items, knownTypes, plainTicket, WireActivity, WireCounters, WirePerson, WireProject, WireTicket } from './dashboard/wire';
-import type { LinkSession } from './lifecycle';
+import { underLink, type LinkSession } from './lifecycle';
 import { jsonValueProblem, parseJson, preview } from './validate';
 import { openWebSocket, sendJson } from './ws-link';
 
@@ -77,10 +77,13 @@ export function createDashboardConnector(ctx: CoreContext) {
   }
 
   const publishHealth = () => {
-    healthTimer ??= setTimeout(() => {
-      healthTimer = null;
-      ctx.hub.publish('dashboard.health', { ...health });
-    }, 200);
+    healthTimer ??= setTimeout(
+      underLink(() => ctx.links.get('dashboard'), () => {
+        healthTimer = null;
+        ctx.hub.publish('dashboard.health', { ...health });
+      }),
+      200,
+    );
   };
   /** Bad input: counted on the link, in the health counters, and in the journal as an error. */
   const problem = (kind: 'unknown' | 'malformed' | 'invalidItems' | 'upstreamErrors', message: string, raw: unknown, n = 1) => {
@@ -94,7 +97,8 @@ export function createDashboardConnector(ctx: CoreContext) {
 
   const persistSoon = (view: WallboardView) => {
     dirty.add(view);
-    persistTimer ??= setTimeout(persist, 1_000);
+    // A throw (a write that fails) restarts the link and is alerted, never ends the process.
+    persistTimer ??= setTimeout(underLink(() => ctx.links.get('dashboard'), persist), 1_000);
   };
   const persist = () => {
     if (persistTimer) clearTimeout(persistTimer);

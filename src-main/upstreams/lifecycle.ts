@@ -334,3 +334,15 @@ function guarded<A extends unknown[]>(fn: (...args: A) => unknown, onError: (err
     }
   };
 }
+
+/**
+ * `work` for a module's own timer (save, publish, refresh): a throw restarts the module's link
+ * (`Link.guard`) when it has one now, and is logged when it has none — never left to escape.
+ */
+export function underLink<A extends unknown[]>(link: () => Link | null | undefined, work: (...args: A) => unknown): (...args: A) => void {
+  return (...args) => {
+    const current = link();
+    if (current) return current.guard(work)(...args);
+    guarded(work, (error) => console.error('connector timer failed (no link to restart)', error))(...args);
+  };
+}
