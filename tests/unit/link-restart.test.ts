@@ -13,7 +13,8 @@ import { KeyFileCipher } from '../../src-main/secrets/cipher';
 import type { Link } from '../../src-main/upstreams/lifecycle';
 import { RpaLogs } from '../../src-main/upstreams/rpa-logs';
 import { openWebSocket } from '../../src-main/upstreams/ws-link';
-import { startSseServer, startWsServer, type SseServer, type WsServer } from './hostile-servers';
+import { Evolution } from '../../src-main/upstreams/evolution';
+import { startIoServer, startSseServer, startWsServer, type IoUpstream, type SseServer, type WsServer } from './hostile-servers';
 import { until } from './until';
 
 /**
@@ -23,7 +24,7 @@ import { until } from './until';
  */
 
 let cores: Core[] = [];
-let servers: Array<WsServer | SseServer> = [];
+let servers: Array<WsServer | SseServer | IoUpstream> = [];
 afterEach(async () => {
   for (const core of cores) await core.close();
   await Promise.all(servers.map((s) => s.close()));
@@ -132,6 +133,35 @@ describe('an error escaping a connector restarts that connector, never the proce
     };
     await until('save timer restarted the link', () => link().status().restarts === 2 && link().currentState === 'open', 8_000);
     expect(alerts.filter((a) => a.key === 'console:link-restarted:rpaLogs').at(-1)).toMatchObject({ count: 2, detail: 'disk bug' });
+  });
+
+  it('the Evolution socket.io connector: a throw while keeping an event restarts its namespace link', async () => {
+    const io = await startIoServer();
+    servers.push(io);
+    io.rest.set('/instance/fetchInstances', []);
+    const settings = defaultSettings();
+    settings.upstreams.evolution.url = io.url;
+    let evo: Evolution | null = null;
+    const { core, alerts } = await boot([(c) => (evo = new Evolution(c, { backoff: { baseMs: 10, maxMs: 50, jitter: 0 }, namespaceBackoff: { baseMs: 10, maxMs: 50, jitter: 0 }, refreshMs: 0, connectTimeoutMs: 3_000 }))], settings, { 'evolution.apiKey': 'k' });
+    const got: string[] = [];
+    core.hub.on('whatsapp.events', (e) => got.push((e.data as { key: { id: string } }).key.id));
+    const link = () => evo!.currentLink!;
+    await until('open', () => io.clients === 1 && link().currentState === 'open');
+    const add = evo!.history.add.bind(evo!.history);
+    let bombs = 1;
+    evo!.history.add = (event, json) => {
+      if ((event.data as { key: { id: string } }).key.id === 'BOOM' && bombs-- > 0) throw new Error('history bug');
+      add(event, json);
+    };
+    const send = (id: string) => io.emit('messages.upsert', { event: 'messages.upsert', instance: 'i1', data: { key: { id }, message: { conversation: id } } });
+    send('before');
+    await until('before', () => got.includes('before'));
+    send('BOOM');
+    await until('restarted', () => link().status().restarts === 1 && io.connections === 2 && io.clients === 1 && link().currentState === 'open');
+    send('after');
+    await until('after', () => got.includes('after'));
+    expect(got).toEqual(['before', 'after']);
+    expect(alerts.some((a) => a.key === 'console:link-restarted:evolution' && a.detail === 'history bug')).toBe(true);
   });
 
   it('a stopped link stays stopped: the error is counted, nothing reconnects', async () => {
