@@ -107,6 +107,8 @@ export const createAdminModule =
       };
     };
 
+    const isAdmin = (caller: CallerContext): boolean => statusFor(caller).unlocked;
+
     const gate = (name: CommandName, caller: CallerContext): BridgeError | null => {
       const spec = commands[name];
       const privileged = 'privileged' in spec && spec.privileged === true;
@@ -273,6 +275,7 @@ export const createAdminModule =
       name: 'admin',
       start() {
         registry.gate = gate;
+        registry.isAdmin = isAdmin;
         handlers();
         disposers.push(
           settings.onChange((next, previous) => {

@@ -21,6 +21,8 @@ export const UpstreamStatus = z.object({
   events: z.number().int(),
   errors: z.number().int(),
   reconnects: z.number().int(),
+  /** Restarts after an internal error escaped the connector (each also counted in `errors` and alerted); Links always set it. */
+  restarts: z.number().int().optional(),
   /** The same in English words, for logs, the CLI and /api/health. */
   message: z.string(),
   /** What the link is doing, for the screen to word in its own language. */

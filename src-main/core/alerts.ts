@@ -6,7 +6,7 @@ import type { Hub } from './hub';
 import type { Journal } from './journal';
 import type { Storage } from './storage';
 import type { ModuleFactory } from './context';
-import { SoundCache } from './sounds';
+import { httpOrigin, SoundCache, type SoundOrigins } from './sounds';
 
 export interface RaiseAlert {
   source: Alert['source'];
@@ -33,7 +33,7 @@ export class AlertCenter {
   private readonly active = new Map<string, Alert>();
   private mutedUntil: number | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private sounds: SoundCache | null = null;
+  private sounds: ((alert: Alert) => Promise<SoundChoice>) | null = null;
 
   constructor(
     private readonly hub: Hub,
@@ -95,15 +95,15 @@ export class AlertCenter {
     }
     this.save(alert);
     if (!existing && alert.soundUrl && this.sounds) {
-      const { id, severity, soundUrl } = alert;
-      void this.sounds.choose(soundUrl, severity).then((sound) => this.setSound(id, sound, soundUrl));
+      const { id, soundUrl } = alert;
+      void this.sounds(alert).then((sound) => this.setSound(id, sound, soundUrl));
     }
     return alert;
   }
 
   /** Main resolves upstream `soundUrl`s (fetch, validate, cache) once this is set. */
-  useSounds(cache: SoundCache): void {
-    this.sounds = cache;
+  useSounds(choose: (alert: Alert) => Promise<SoundChoice>): void {
+    this.sounds = choose;
   }
 
   /** Attach the resolved sound to an alert (the renderer plays it when it arrives). */
@@ -206,16 +206,35 @@ export class AlertCenter {
  * state, retention). Registered as a module so it can use the data folder.
  */
 export const alertsModule: ModuleFactory = (ctx) => {
-  const cache = new SoundCache({ dir: `${ctx.dataDir}/media/sounds` });
+  // Relative URLs typed in the test panel are the dashboard's, as the seed's consumer sends them.
+  const cache = new SoundCache({ dir: `${ctx.dataDir}/media/sounds`, base: () => ctx.effective().upstreams.dashboard.url || undefined });
+  /** The origin of a configured upstream (settings, or the demo simulator's). */
+  const originOf = (id: string): string[] => {
+    const url = (ctx.effective().upstreams as Record<string, { url?: string } | undefined>)[id]?.url;
+    const origin = url ? httpOrigin(url) : null;
+    return origin ? [origin] : [];
+  };
+  const allUpstreamOrigins = () => Object.keys(ctx.effective().upstreams).flatMap(originOf);
+  /**
+   * An upstream's alert sound comes from that upstream's origin only; the console's own alerts
+   * carry a URL an admin typed (`alerts.test` is privileged).
+   */
+  const originsFor = (alert: Alert): SoundOrigins => (alert.source === 'console' ? 'any' : originOf(alert.source));
   let purge: NodeJS.Timeout | null = null;
   const retention = () => ctx.alerts.purgeOlderThan(Date.now() - ctx.settings.get().alerts.historyDays * 86_400_000);
   return {
     name: 'alerts',
     start() {
-      ctx.alerts.useSounds(cache);
+      ctx.alerts.useSounds((alert) => cache.choose(alert.soundUrl, alert.severity, originsFor(alert)));
       ctx.commands.handle('alerts.state', () => ({ mutedUntil: ctx.alerts.mutedUntilValue }));
       ctx.commands.handle('alerts.acknowledgeAll', ({ by }) => ({ count: ctx.alerts.acknowledgeAll(by) }));
-      ctx.commands.handle('alerts.resolveSound', ({ url, severity }) => cache.choose(url || undefined, severity));
+      // Anyone may try a configured upstream's sound; only an admin any URL, and only an admin
+      // learns why a fetch failed (the reason would tell which hosts and ports answer).
+      ctx.commands.handle('alerts.resolveSound', async ({ url, severity }, caller) => {
+        const admin = ctx.commands.isAdmin(caller);
+        const choice = await cache.choose(url || undefined, severity, admin ? 'any' : allUpstreamOrigins());
+        return admin || !choice.reason ? choice : { ...choice, reason: 'unavailable' };
+      });
       ctx.commands.handle('alerts.test', ({ severity, title, soundUrl, view }) =>
         ctx.alerts.raise({ source: 'console', severity, key: `console:test:${Date.now()}`, title, detail: 'test panel', ...(soundUrl ? { soundUrl } : {}), ...(view ? { view } : {}) }),
       );

@@ -11,6 +11,7 @@ import type { CoreContext, Module, ModuleFactory } from './context';
 import { Hub } from './hub';
 import { Journal } from './journal';
 import { LinkRegistry } from './links';
+import { reportCrash } from './link-crash';
 import { registerSystemCommands } from './system-commands';
 import { Storage } from './storage';
 
@@ -50,6 +51,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const journal = new Journal(hub, storage);
   const links = new LinkRegistry(hub);
   const alerts = new AlertCenter(hub, storage, journal);
+  links.onCrash = (status, error) => reportCrash({ journal, alerts }, status, error);
   const settings = new SettingsStore(join(options.dataDir, 'settings.json'));
   if (options.config) settings.update(options.config.settings);
   const secrets = new SecretVault(join(options.dataDir, 'secrets.json'), options.cipher);

@@ -44,6 +44,11 @@ export class CommandRegistry {
   private readonly handlers = new Map<CommandName, Handler<never>>();
   gate: Gate = (name, caller) =>
     commands[name].privileged && !caller.trusted ? { code: 'forbidden', message: `${name} needs an admin session` } : null;
+  /**
+   * Whether this caller could run privileged commands now (the admin module installs the PIN
+   * rule), for handlers that answer admins more than others (`alerts.resolveSound`'s reasons).
+   */
+  isAdmin: (caller: CallerContext) => boolean = (caller) => caller.trusted;
 
   handle<N extends CommandName>(name: N, handler: Handler<N>): void {
     if (this.handlers.has(name)) throw new Error(`command ${name} already has a handler`);

@@ -13,12 +13,15 @@ export class LinkRegistry {
   private readonly links = new Map<string, Link>();
   private readonly tests = new Map<UpstreamId, () => Promise<TestResult>>();
 
+  /** Told when an error escaped a connector and its link restarts (the core journals and alerts it). */
+  onCrash: (status: UpstreamStatus, error: unknown) => void = () => undefined;
+
   constructor(private readonly hub: Hub) {}
 
-  create(options: Omit<LinkOptions, 'onStatus'>): Link {
+  create(options: Omit<LinkOptions, 'onStatus' | 'onCrash'>): Link {
     const key = keyOf(options.id, options.link);
     this.links.get(key)?.dispose();
-    const link = new Link({ ...options, onStatus: (status) => this.hub.publish('connections.status', status) });
+    const link = new Link({ ...options, onStatus: (status) => this.hub.publish('connections.status', status), onCrash: (error, status) => this.onCrash(status, error) });
     this.links.set(key, link);
     return link;
   }

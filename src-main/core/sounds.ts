@@ -10,6 +10,11 @@ import type { SoundChoice } from '../contract/alerts';
  * frame, OggS). Good files are cached on disk under `<dataDir>/media/sounds/<sha256>.<ext>`
  * and served by both hosts at `media/sounds/…`; anything else falls back to the bundled
  * severity sound in `resources/sounds/`.
+ *
+ * Whose URLs main fetches: a sound named by an upstream only from that upstream's own origin,
+ * and a redirect only within the origin it started from — otherwise any upstream, or any page
+ * or process that can call `alerts.resolveSound`, could make main probe the network for it
+ * (which hosts answer, on which ports, with what) and read the answer in the failure reason.
  */
 
 export type AudioKind = 'wav' | 'mp3' | 'ogg';
@@ -44,6 +49,21 @@ const audioTypes = /^(audio\/[\w.+-]+|application\/ogg|application\/octet-stream
 
 export type SoundResult = { ok: true; file: string; src: string; kind: AudioKind; bytes: number } | { ok: false; reason: string };
 
+/** Where a sound may come from: these origins only (`http://host:port`), or `any` (an admin's own URL). */
+export type SoundOrigins = readonly string[] | 'any';
+
+const MAX_REDIRECTS = 5;
+
+/** The http(s) origin of an upstream URL (`ws://h:p/path` → `http://h:p`), or null. */
+export function httpOrigin(url: string): string | null {
+  try {
+    const parsed = new URL(url.replace(/^ws(s?):/i, 'http$1:'));
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.origin : null;
+  } catch {
+    return null;
+  }
+}
+
 export class SoundCache {
   private readonly memo = new Map<string, { result: SoundResult; at: number }>();
   private readonly inflight = new Map<string, Promise<SoundResult>>();
@@ -67,15 +87,17 @@ export class SoundCache {
   }
 
   /** The sound to play for an alert: the validated upstream file, else the bundled one. */
-  async choose(url: string | undefined, severity: Severity): Promise<SoundChoice> {
+  async choose(url: string | undefined, severity: Severity, origins: SoundOrigins): Promise<SoundChoice> {
     if (!url) return { src: bundledSound(severity), bundled: true };
-    const result = await this.resolve(url);
+    const result = await this.resolve(url, origins);
     return result.ok ? { src: result.src, bundled: false } : { src: bundledSound(severity), bundled: true, reason: result.reason };
   }
 
-  resolve(url: string): Promise<SoundResult> {
+  resolve(url: string, origins: SoundOrigins): Promise<SoundResult> {
     const href = this.absolute(url);
     if (!href) return Promise.resolve({ ok: false, reason: `not an http(s) URL: ${url.slice(0, 120)}` });
+    const origin = new URL(href).origin;
+    if (origins !== 'any' && !origins.includes(origin)) return Promise.resolve({ ok: false, reason: `not from the upstream's own origin (${origin.slice(0, 120)})` });
     const memo = this.memo.get(href);
     if (memo && (memo.result.ok ? existsSync(memo.result.file) : Date.now() - memo.at < (this.options.failureTtlMs ?? 60_000))) return Promise.resolve(memo.result);
     const cached = this.onDisk(href);
@@ -112,8 +134,8 @@ export class SoundCache {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
     try {
-      const response = await (this.options.fetch ?? fetch)(href, { signal: controller.signal, redirect: 'follow', headers: { accept: 'audio/*' } });
-      if (!response.ok) return { ok: false, reason: `HTTP ${response.status}` };
+      const response = await this.fetchSameOrigin(href, controller.signal);
+      if (!response.ok) return { ok: false, reason: response.status >= 300 && response.status < 400 ? `redirected to another origin (HTTP ${response.status})` : `HTTP ${response.status}` };
       const type = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
       if (type && !audioTypes.test(type)) {
         await response.body?.cancel();
@@ -155,6 +177,26 @@ export class SoundCache {
       return { ok: false, reason: `unreachable (${e.cause?.code ?? e.message})` };
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /** GET `href`, following redirects only while they stay on its origin (a 3xx that leaves it is returned as is). */
+  private async fetchSameOrigin(href: string, signal: AbortSignal): Promise<Response> {
+    const origin = new URL(href).origin;
+    let url = href;
+    for (let hop = 0; ; hop++) {
+      const response = await (this.options.fetch ?? fetch)(url, { signal, redirect: 'manual', headers: { accept: 'audio/*' } });
+      const location = response.headers.get('location');
+      if (response.status < 300 || response.status >= 400 || !location || hop >= MAX_REDIRECTS) return response;
+      let next: URL;
+      try {
+        next = new URL(location, url);
+      } catch {
+        return response;
+      }
+      if (next.origin !== origin) return response;
+      await response.body?.cancel().catch(() => undefined);
+      url = next.href;
     }
   }
 

@@ -19,8 +19,8 @@ import type { CoreContext, ModuleFactory } from '../core/context';
 import { alertViews, wallboardAlert } from './dashboard/alerts';
 import { mostUrgent } from './dashboard/tickets';
 import { computeCounters, Envelope, issueText, items, knownTypes, plainTicket, WireActivity, WireCounters, WirePerson, WireProject, WireTicket } from './dashboard/wire';
-import type { LinkSession } from './lifecycle';
-import { preview } from './validate';
+import { underLink, type LinkSession } from './lifecycle';
+import { jsonValueProblem, parseJson, preview } from './validate';
 import { openWebSocket, sendJson } from './ws-link';
 
 /**
@@ -77,10 +77,13 @@ export function createDashboardConnector(ctx: CoreContext) {
   }
 
   const publishHealth = () => {
-    healthTimer ??= setTimeout(() => {
-      healthTimer = null;
-      ctx.hub.publish('dashboard.health', { ...health });
-    }, 200);
+    healthTimer ??= setTimeout(
+      underLink(() => ctx.links.get('dashboard'), () => {
+        healthTimer = null;
+        ctx.hub.publish('dashboard.health', { ...health });
+      }),
+      200,
+    );
   };
   /** Bad input: counted on the link, in the health counters, and in the journal as an error. */
   const problem = (kind: 'unknown' | 'malformed' | 'invalidItems' | 'upstreamErrors', message: string, raw: unknown, n = 1) => {
@@ -94,7 +97,8 @@ export function createDashboardConnector(ctx: CoreContext) {
 
   const persistSoon = (view: WallboardView) => {
     dirty.add(view);
-    persistTimer ??= setTimeout(persist, 1_000);
+    // A throw (a write that fails) restarts the link and is alerted, never ends the process.
+    persistTimer ??= setTimeout(underLink(() => ctx.links.get('dashboard'), persist), 1_000);
   };
   const persist = () => {
     if (persistTimer) clearTimeout(persistTimer);
@@ -202,6 +206,11 @@ export function createDashboardConnector(ctx: CoreContext) {
   };
 
   const ingest = (raw: unknown, origin: 'upstream' | 'simulated' = 'upstream') => {
+    // Upstream text was checked before parsing; a test-panel message arrives as a value.
+    if (origin === 'simulated') {
+      const tooBig = jsonValueProblem(raw);
+      if (tooBig) return problem('malformed', `simulated message: ${tooBig}`, null);
+    }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return problem('malformed', `not a JSON object: ${preview(JSON.stringify(raw))}`, raw);
     const type = (raw as { type?: unknown }).type;
     if (typeof type !== 'string' || !knownTypes.has(type)) return problem('unknown', `unknown message type ${preview(JSON.stringify(type ?? null), 60)}`, raw);
@@ -211,13 +220,9 @@ export function createDashboardConnector(ctx: CoreContext) {
   };
 
   const onText = (text: string) => {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      return problem('malformed', `not JSON: ${preview(text)}`, { text: preview(text, 2_000) });
-    }
-    ingest(raw);
+    const json = parseJson(text);
+    if (!json.ok) return problem('malformed', json.message, { text: preview(text, 2_000) });
+    ingest(json.value);
   };
 
   const send = (message: object) => {

@@ -2,7 +2,7 @@ import type { Settings } from '../contract/settings';
 import type { EvolutionMode, WaMetrics, WaSnapshot, WaState } from '../contract/evolution';
 import type { TestResult } from '../contract';
 import type { CoreContext, Module, ModuleFactory } from '../core/context';
-import type { Link, LinkSession } from './lifecycle';
+import { underLink, type Link, type LinkSession } from './lifecycle';
 import { EvolutionAlerts } from './evolution/alerts';
 import { EvolutionAuth } from './evolution/auth';
 import { InstanceBook } from './evolution/book';
@@ -102,7 +102,8 @@ export class Evolution implements Module {
   }
 
   private every(ms: number, work: () => void): void {
-    const t = setInterval(work, ms);
+    // A throw restarts the main link and is alerted, never ends the process.
+    const t = setInterval(underLink(() => this.currentLink, work), ms);
     t.unref();
     this.timers.push(t);
   }

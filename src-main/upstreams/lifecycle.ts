@@ -23,6 +23,12 @@ export interface LinkSession {
   /** The link died; reconnect with backoff (or after `retryAfterMs`, e.g. a rate limit). */
   lost(reason: string, options?: { retryAfterMs?: number; auth?: boolean }): void;
   latency(ms: number): void;
+  /**
+   * `fn` with its errors caught: a throw (or a rejected promise) from a message handler, a
+   * parser or a timer of this session restarts this link alone — counted in `restarts`,
+   * alerted — instead of escaping into the socket's event loop and ending the process.
+   */
+  guard<A extends unknown[]>(fn: (...args: A) => unknown): (...args: A) => void;
 }
 
 export interface LinkOptions {
@@ -42,7 +48,11 @@ export interface LinkOptions {
   onStatus(status: UpstreamStatus): void;
   /** Counter-only updates are coalesced to one status per this period. */
   statusThrottleMs?: number;
+  /** An error escaped the connector and the link restarts (the registry journals and alerts it). */
+  onCrash?(error: unknown, status: UpstreamStatus): void;
 }
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> => typeof (value as { then?: unknown } | null)?.then === 'function';
 
 const stoppedMessages = { operator: 'disconnected by operator', disabled: 'disabled in settings', unconfigured: 'no URL configured' } as const;
 
@@ -62,6 +72,7 @@ export class Link {
   private events = 0;
   private errors = 0;
   private reconnects = 0;
+  private restarts = 0;
   private latencyMs: number | null = null;
   private readonly backoff: Backoff;
   private session: AbortController | null = null;
@@ -90,6 +101,7 @@ export class Link {
       events: this.events,
       errors: this.errors,
       reconnects: this.reconnects,
+      restarts: this.restarts,
       message: this.message,
       note: this.note,
       reason: this.reason,
@@ -132,6 +144,38 @@ export class Link {
     return this.options.test();
   }
 
+  /**
+   * `fn` with its errors caught, for the connector's own callbacks outside a session (module
+   * timers): a throw restarts this link, as `LinkSession.guard` does for a session's.
+   */
+  guard<A extends unknown[]>(fn: (...args: A) => unknown): (...args: A) => void {
+    return guarded(fn, (error) => this.crashed(error));
+  }
+
+  /**
+   * An error escaped the connector: count it, tell the registry (journal, alert) and restart
+   * the link with backoff — a connector that throws on every message cannot spin. A link that
+   * is idle, stopped or waits for credentials stays so; `stale` errors (from a session already
+   * replaced) are only counted.
+   */
+  crashed(error: unknown, stale = false): void {
+    this.restarts++;
+    this.errors++;
+    const message = `internal error: ${error instanceof Error ? error.message : String(error)}`;
+    this.message = message;
+    this.reason = message;
+    console.error(`${this.options.id}${this.options.link ? `/${this.options.link}` : ''}: ${message}`, error);
+    try {
+      this.options.onCrash?.(error, this.status());
+    } catch (hookError) {
+      console.error(`${this.options.id}: crash report failed`, hookError);
+    }
+    if (stale || this.state === 'idle' || this.state === 'stopped' || this.state === 'auth-failed') return this.publishNow();
+    this.clearRetry();
+    this.teardown();
+    this.scheduleRetry(message);
+  }
+
   private attempt(state: 'connecting' | 'reconnecting'): void {
     const controller = new AbortController();
     this.session = controller;
@@ -161,6 +205,7 @@ export class Link {
         this.latencyMs = Math.round(ms);
         this.publishSoon();
       },
+      guard: (fn) => guarded(fn, (error) => this.crashed(error, !current())),
       lost: (reason, opts) => {
         if (!current()) return;
         ended = true;
@@ -276,4 +321,28 @@ export class Link {
     this.statusTimer = null;
     this.state = 'stopped';
   }
+}
+
+/** `fn` with every error (thrown or rejected) handed to `onError` instead of its caller. */
+function guarded<A extends unknown[]>(fn: (...args: A) => unknown, onError: (error: unknown) => void): (...args: A) => void {
+  return (...args) => {
+    try {
+      const result = fn(...args);
+      if (isThenable(result)) result.then(undefined, onError);
+    } catch (error) {
+      onError(error);
+    }
+  };
+}
+
+/**
+ * `work` for a module's own timer (save, publish, refresh): a throw restarts the module's link
+ * (`Link.guard`) when it has one now, and is logged when it has none — never left to escape.
+ */
+export function underLink<A extends unknown[]>(link: () => Link | null | undefined, work: (...args: A) => unknown): (...args: A) => void {
+  return (...args) => {
+    const current = link();
+    if (current) return current.guard(work)(...args);
+    guarded(work, (error) => console.error('connector timer failed (no link to restart)', error))(...args);
+  };
 }

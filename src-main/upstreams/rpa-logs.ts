@@ -2,7 +2,7 @@ import type { TestResult } from '../contract';
 import { LogsConfig } from '../contract/logs';
 import type { CoreContext, Module, ModuleFactory } from '../core/context';
 import type { BackoffOptions } from './backoff';
-import type { Link } from './lifecycle';
+import { underLink, type Link } from './lifecycle';
 import { JobAlerts } from './rpa-logs/alerts';
 import { registerLogCommands } from './rpa-logs/commands';
 import { TOKEN } from './rpa-logs/endpoints';
@@ -102,7 +102,8 @@ export class RpaLogs implements Module {
   }
 
   private every(ms: number, work: () => void): void {
-    const timer = setInterval(work, ms);
+    // A throw (a save that cannot write) restarts the link and is alerted, never ends the process.
+    const timer = setInterval(underLink(() => this.link, work), ms);
     timer.unref();
     this.timers.push(timer);
   }

@@ -7,7 +7,8 @@ export interface WsOpenOptions {
   headers?: Record<string, string>;
   /** Protocol-level ping (pongs count as activity) for upstreams without an app-level ping. */
   pingIntervalMs?: number;
-  onMessage(text: string): void;
+  /** A throw or a rejected promise restarts the link (LinkSession.guard). */
+  onMessage(text: string): void | Promise<void>;
   handshakeTimeoutMs?: number;
 }
 
@@ -48,10 +49,14 @@ export function openWebSocket(options: WsOpenOptions): Promise<WebSocket> {
       resolve(ws);
     });
     ws.on('pong', () => session.activity());
-    ws.on('message', (data) => {
-      session.activity();
-      options.onMessage(data.toString());
-    });
+    // A throw from the handler restarts this link instead of escaping into ws's event loop.
+    ws.on(
+      'message',
+      session.guard((data: WebSocket.RawData) => {
+        session.activity();
+        return options.onMessage(data.toString());
+      }),
+    );
     ws.on('error', (error) => {
       if (!opened) reject(error);
     });

@@ -27,6 +27,7 @@ const session = (abort: AbortController): LinkSession => ({
   error: () => undefined,
   lost: () => undefined,
   latency: () => undefined,
+  guard: (fn) => (...args) => void fn(...args),
 });
 
 describe('openSse', () => {

@@ -1,7 +1,7 @@
 import type { WaEvent } from '../../contract/evolution';
 import type { LinkSession } from '../lifecycle';
 import { JournalBudget } from '../journal-budget';
-import { checkUpstream, preview } from '../validate';
+import { checkUpstream, jsonValueProblem, parseJson, preview } from '../validate';
 import { Dedupe } from './dedupe';
 import { ConnectionData, KNOWN_EVENTS, MESSAGE_EVENTS, QrData, dedupeKey, messageIdOf, parseEnvelope, sanitize, summarize } from './envelope';
 import type { EvolutionParts } from './parts';
@@ -41,14 +41,15 @@ export class Ingest {
     const { ctx, stats } = this.p;
     const receivedAt = Date.now();
     session.activity();
+    // socket.io decoded the packet itself: the same limits as on JSON text, on the values.
+    const tooBig = jsonValueProblem(args);
+    if (tooBig) return this.invalid(session, `event "${preview(name, 60)}": ${tooBig}`, null, null);
     if (args.length !== 1) return this.invalid(session, `event "${preview(name, 60)}" with ${args.length} arguments (expected one envelope)`, args, null);
     let raw = args[0];
     if (typeof raw === 'string') {
-      try {
-        raw = JSON.parse(raw) as unknown;
-      } catch {
-        return this.invalid(session, `event "${preview(name, 60)}": payload is not JSON: ${preview(raw as string, 80)}`, raw, null);
-      }
+      const json = parseJson(raw);
+      if (!json.ok) return this.invalid(session, `event "${preview(name, 60)}": payload ${json.message}`, preview(raw, 2_000), null);
+      raw = json.value;
     }
     const parsed = parseEnvelope(raw);
     if (!parsed.ok) return this.invalid(session, `event "${preview(name, 60)}": ${parsed.message}`, raw, raw && typeof raw === 'object' ? (raw as { apikey?: unknown }).apikey : null);

@@ -94,7 +94,7 @@ export class Namespaces {
         }
         session.lost(`socket ${nsp} closed (${reason})`);
       });
-      socket.onAny((event: string, ...args: unknown[]) => this.p.ingest.ingest(event, args, via, instance, session));
+      socket.onAny(session.guard((event: string, ...args: unknown[]) => this.p.ingest.ingest(event, args, via, instance, session)));
       socket.connect();
     });
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseJson } from '../validate';
 
 /** An HTTP answer other than 2xx from the Evolution REST API. */
 export class RestError extends Error {
@@ -66,12 +67,8 @@ export class EvolutionRest {
       throw new RestError(`network error: ${e.cause?.code ?? e.message ?? String(error)}`, 0);
     }
     const text = await res.text().catch(() => '');
-    let json: unknown = null;
-    try {
-      json = text ? JSON.parse(text) : null;
-    } catch {
-      json = text.slice(0, 200);
-    }
+    const parsed = text ? parseJson(text) : { ok: true as const, value: null };
+    const json: unknown = parsed.ok ? parsed.value : text.slice(0, 200);
     if (!res.ok) throw new RestError(`HTTP ${res.status}${messageOf(json) ? `: ${messageOf(json)}` : ''}`, res.status);
     return { status: res.status, json, date: res.headers.get('date') };
   }

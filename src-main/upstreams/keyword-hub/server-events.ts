@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Cluster, Execution, HubNotification, Keyword, MetricSample } from '../../contract/keyword-hub';
-import { checkUpstream, preview } from '../validate';
+import { checkUpstream, parseJson, preview } from '../validate';
 import { concludedAlert, executionErrorAlert, severityOf, systemAlert } from './alerts';
 import { JournalBudget } from '../journal-budget';
 import type { HubParts } from './parts';
@@ -43,12 +43,9 @@ export class ServerEvents {
   receive(text: string): void {
     const { status } = this.deps;
     if (this.deps.isStopped()) return;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      return status.problem('malformed', `not JSON: ${preview(text)}`, { text: preview(text, 2_000) });
-    }
+    const json = parseJson(text);
+    if (!json.ok) return status.problem('malformed', json.message, { text: preview(text, 2_000) });
+    const raw = json.value;
     // The envelope is checked by hand (hot path); `data` is validated per event below.
     const env = raw as { event?: unknown; data?: unknown } | null;
     if (typeof env !== 'object' || env === null || Array.isArray(env) || typeof env.event !== 'string' || env.event.length === 0 || env.event.length > 200) {

@@ -78,8 +78,8 @@ export class LogStreams {
             headers: spec.headers,
             lastEventId: stream.lastId,
             fetch: this.options.fetch,
-            onMessage: (message) => this.options.onMessage(spec.key, stream, message, session),
-            onId: (id) => ids.setLastId(stream, id),
+            onMessage: session.guard((message: EventSourceMessage) => this.options.onMessage(spec.key, stream, message, session)),
+            onId: session.guard((id: string) => ids.setLastId(stream, id)),
             onRetry: (ms) => (this.retryMs = Math.min(ms, RETRY_HINT_MAX_MS)),
             onEnd: (reason) => session.lost(reason, this.retryMs !== null ? { retryAfterMs: this.retryMs } : undefined),
           });

@@ -3,6 +3,7 @@ export default {
   en: {
     alertText: {
       pinLockout: 'Admin PIN locked out after repeated wrong attempts',
+      linkRestarted: 'Connection {link} restarted after an internal error',
       tokenExpiring: 'Token {name}{who} expires in {in}',
       tokenExpired: 'Token {name}{who} has expired',
       tokenRejected: 'Token {name}{who} was rejected by the upstream',
@@ -64,6 +65,7 @@ export default {
   'pt-BR': {
     alertText: {
       pinLockout: 'PIN de administrador bloqueado após tentativas erradas',
+      linkRestarted: 'Conexão {link} reiniciada após um erro interno',
       tokenExpiring: 'Token {name}{who} expira em {in}',
       tokenExpired: 'Token {name}{who} expirou',
       tokenRejected: 'Token {name}{who} foi recusado pelo serviço',
