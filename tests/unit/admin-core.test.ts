@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -208,6 +209,38 @@ describe('settings export/import', () => {
     const bad = JSON.parse(content);
     bad.settings.upstreams.rpaLogs.url = 'ftp://nope';
     await expect(importSettings(JSON.stringify(bad), undefined)).rejects.toMatchObject({ message: expect.stringMatching(/upstreams.rpaLogs.url/) });
+  });
+});
+
+describe('settings import crypto limits', () => {
+  const secret = 'eyJhbGciOiJIUzI1NiJ9.SECRET-PAYLOAD-1234.sig';
+  const exported = async () => JSON.parse((await exportSettings(defaultSettings(), { 'rpaLogs.token': secret }, 'correct horse battery')).content);
+
+  it('takes no key-derivation cost from the file: anything but the export\'s own scrypt parameters is refused before deriving', async () => {
+    for (const kdf of [{ N: 2 ** 17, r: 32, p: 16 }, { N: 2 ** 14, r: 8, p: 1 }, { N: 2 ** 15, r: 8, p: 2 }]) {
+      const file = await exported();
+      file.secrets.kdf = { ...file.secrets.kdf, ...kdf };
+      await expect(importSettings(JSON.stringify(file), 'correct horse battery')).rejects.toMatchObject({ field: 'content', message: expect.stringMatching(/unsupported key derivation cost/) });
+    }
+  });
+
+  it('refuses a GCM tag cut down to 4 bytes (a truncated tag still verifies without a pinned length)', async () => {
+    const file = await exported();
+    file.secrets.tag = Buffer.from(file.secrets.tag, 'base64').subarray(0, 4).toString('base64');
+    await expect(importSettings(JSON.stringify(file), 'correct horse battery')).rejects.toMatchObject({ field: 'content', message: expect.stringMatching(/wrong length/) });
+  });
+
+  it('the secret vault refuses a value sealed with a short tag', () => {
+    const dir = tmp();
+    const cipher = new KeyFileCipher(join(dir, 'secret.key'));
+    const key = readFileSync(join(dir, 'secret.key'));
+    const iv = randomBytes(12);
+    const short = createCipheriv('aes-256-gcm', key, iv, { authTagLength: 4 });
+    short.update('', 'utf8');
+    short.final();
+    // iv | 4-byte tag and no body: without a pinned tag length this verified (as an empty value).
+    expect(() => cipher.decrypt(Buffer.concat([iv, short.getAuthTag()]))).toThrow(/too short/);
+    expect(cipher.decrypt(cipher.encrypt('round trip'))).toBe('round trip');
   });
 });
 
