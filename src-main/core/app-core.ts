@@ -7,6 +7,7 @@ import { SettingsStore } from '../settings/settings-store';
 import { startDemo, type Demo } from '../demo';
 import { AlertCenter } from './alerts';
 import { CommandRegistry } from './commands';
+import { secureDataDir } from './data-dir';
 import type { CoreContext, Module, ModuleFactory } from './context';
 import { Hub } from './hub';
 import { Journal } from './journal';
@@ -42,6 +43,7 @@ const demoSecretNames = ['rpaLogs.token', 'keywordHub.token', 'evolution.apiKey'
 
 /** The composition root: the only place that knows every part of the core. */
 export async function createCore(options: CoreOptions): Promise<Core> {
+  const loose = secureDataDir(options.dataDir);
   const hub = new Hub();
   const commands = new CommandRegistry();
   const storage = Storage.open(join(options.dataDir, 'console.db'));
@@ -58,7 +60,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const demo: Demo | null = demoWanted ? await startDemo({ secrets: Object.fromEntries(demoSecretNames.map((n) => [n, secrets.get(n)])) }) : null;
   if (demo) for (const [name, value] of Object.entries(demo.secrets)) if (!secrets.get(name)) secrets.setEphemeral(name, value);
 
-  const warnings = [...(options.warnings ?? []), ...settings.warnings, ...secrets.warnings];
+  const warnings = [...(options.warnings ?? []), ...(loose ? [loose] : []), ...settings.warnings, ...secrets.warnings];
   const isDemo = (id: UpstreamId): boolean => demo !== null && (id === 'webhooks' || (id in demo.urls && settings.get().upstreams[id as (typeof upstreamKeys)[number]]?.url === ''));
 
   const ctx: CoreContext = {
