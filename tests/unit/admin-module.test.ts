@@ -183,6 +183,21 @@ describe('admin module in the core', () => {
     expect(value<{ autoLockMs: number }>(await call(core, 'admin.status', {}, rendererA)).autoLockMs).toBe(120_000);
   });
 
+  it('a deeply nested settings value is refused as invalid-argument; settings.get still answers the old settings', async () => {
+    core = await makeCore();
+    value(await call(core, 'admin.setPin', { pin: '2580' }, rendererA));
+    let nested: unknown = 1;
+    for (let i = 0; i < 20_000; i++) nested = { a: nested };
+    const before = core.ctx.settings.get();
+    for (const cmd of ['settings.update', 'admin.saveSettings']) {
+      expect(await call(core, cmd, { settings: { ...before, extra: { x: nested } } }, rendererA)).toMatchObject({ ok: false, error: { code: 'invalid-argument', issues: [{ path: expect.stringMatching(/^extra\.x/), message: expect.stringMatching(/nested too deeply/) }] } });
+    }
+    const after = await call(core, 'settings.get', {}, rendererB);
+    // What the bridge does with every answer: before the fix this threw inside the socket's message handler.
+    expect(() => JSON.stringify(after)).not.toThrow();
+    expect(value(after)).toEqual(before);
+  });
+
   it('export/import round trip through the commands; the audit log records what and when, never secret values', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ops-admin-mod-'));
     core = await makeCore(dir);
