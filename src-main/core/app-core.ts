@@ -23,7 +23,7 @@ export interface CoreOptions {
   /** `auto`: simulators for every upstream that has no URL configured, when none has one. */
   demo: boolean | 'auto';
   /** From `--config FILE`: used instead of the stored settings; inline secrets stay in memory. */
-  config?: { settings: Settings; secrets: Record<string, string> };
+  config?: { settings: Settings; secrets: Record<string, string>; adminPin?: string };
   modules: readonly ModuleFactory[];
   /** Extra start-up warnings from the host (e.g. weak secret storage). */
   warnings?: string[];
@@ -82,6 +82,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       return { ...current, upstreams };
     },
     isDemo,
+    ...(options.config?.adminPin !== undefined ? { configAdminPin: options.config.adminPin } : {}),
     warn(message) {
       warnings.push(message);
       hub.publish('system.warning', { message, at: Date.now() });

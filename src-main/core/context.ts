@@ -26,6 +26,8 @@ export interface CoreContext {
   effective(): Settings;
   /** Whether this upstream runs against a built-in simulator. */
   isDemo(id: UpstreamId): boolean;
+  /** `adminPin` from `--config`: the admin module makes it the PIN at start (hash only stored). */
+  readonly configAdminPin?: string;
   /** Show something to the operator now (connections panel banner, inspector). */
   warn(message: string): void;
 }

@@ -1,5 +1,6 @@
 import { copyFileSync, existsSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { z } from 'zod';
+import { Pin } from '../contract/admin';
 import { Settings, defaultSettings, type Settings as SettingsValue } from '../contract/settings';
 import { writeFileAtomic } from './atomic';
 import { jsonLimitProblem } from './limits';
@@ -138,10 +139,19 @@ export class SettingsStore {
   }
 }
 
-/** `--config FILE`: the settings shape plus inline `secrets` for automation. */
-export const ConfigFile = z.looseObject({ secrets: z.record(z.string(), z.string()).optional() });
+/**
+ * `--config FILE`: the settings shape plus inline `secrets` and the `adminPin` for automation
+ * (plain, like the secrets: the file must be protected; only a hash of the PIN is stored).
+ */
+export const ConfigFile = z.looseObject({ secrets: z.record(z.string(), z.string()).optional(), adminPin: Pin.optional() });
 
-export function readConfigFile(path: string): { settings: SettingsValue; secrets: Record<string, string> } {
+export interface ConfigContent {
+  settings: SettingsValue;
+  secrets: Record<string, string>;
+  adminPin?: string;
+}
+
+export function readConfigFile(path: string): ConfigContent {
   let text: string;
   try {
     text = readSmallFile(path);
@@ -159,7 +169,7 @@ export function readConfigFile(path: string): { settings: SettingsValue; secrets
   if (tooBig) throw new SettingsError(`${path}: ${tooBig.path}: ${tooBig.message}`, [tooBig]);
   const outer = ConfigFile.safeParse(raw);
   if (!outer.success) throw new SettingsError(`${path}: ${outer.error.issues[0]?.path.join('.') || '(root)'}: ${outer.error.issues[0]?.message}`);
-  const { secrets = {}, ...settings } = outer.data;
-  return { settings: parseSettings(settings, path), secrets };
+  const { secrets = {}, adminPin, ...settings } = outer.data;
+  return { settings: parseSettings(settings, path), secrets, ...(adminPin !== undefined ? { adminPin } : {}) };
 }
 

@@ -130,6 +130,16 @@ describe('--config FILE', () => {
     expect(secrets).toEqual({ 'evolution.apiKey': 'k' });
   });
 
+  it('may carry the admin PIN (plain, like the inline secrets), kept out of the settings', () => {
+    const file = join(tmp(), 'c.json');
+    writeFileSync(file, JSON.stringify({ language: 'en', adminPin: '2468' }));
+    const config = readConfigFile(file);
+    expect(config.adminPin).toBe('2468');
+    expect(JSON.stringify(config.settings)).not.toContain('2468');
+    writeFileSync(file, JSON.stringify({ adminPin: '12' }));
+    expect(() => readConfigFile(file)).toThrow(/adminPin: the PIN needs at least 4 characters/);
+  });
+
   it('names the bad field and does not touch the file', () => {
     const file = join(tmp(), 'c.json');
     const text = JSON.stringify({ upstreams: { rpaLogs: { idleTimeoutMs: 5 } } });
