@@ -216,6 +216,7 @@ test('secrets never appear in bridge traffic, the DOM, renderer storage, logs, e
 });
 
 test('admin PIN: change, locked renderer refused by main, unlock only with the PIN, lock-out', async ({ page, host }) => {
+  test.slow(); // a dozen slow PIN hashes (scrypt), on a busy machine
   await openSettings(page, host, 'security');
   await page.getByTestId('new-pin').fill('12');
   await page.getByTestId('new-pin-confirm').fill('12');
