@@ -8,13 +8,16 @@ import { parseSettings, SettingsError } from '../settings/settings-store';
 import { AdminSessions } from './admin-session';
 import { AuditLog, diffSettings, showValue } from './audit';
 import { LoginError, loginSecretName, obtainToken, packCredentials, unpackCredentials } from './login-flow';
-import { PinStore, type PinPolicy } from './pin';
+import { PinStore, type PinCaller, type PinPolicy } from './pin';
 import { TransferError, exportSettings, importSettings } from './settings-transfer';
 import { TokenWatch, decodeJwt, tokenUpstream, upstreamToken } from './tokens';
 
 const secretNamePattern = /^[a-zA-Z][\w.-]{1,80}$/;
 /** Admin-area commands that only trusted callers (loopback, bridge token, our windows) may even try. */
 const adminArea = (name: string) => name.startsWith('admin.') || name.startsWith('tokens.') || name.startsWith('secrets.') || name.startsWith('settings.update');
+
+/** PIN attempt budgets: per session, and per pool — Electron windows never share one with web clients. */
+const pinCaller = (caller: Pick<CallerContext, 'host' | 'session'>): PinCaller => ({ session: caller.session, pool: caller.host === 'electron' ? 'desktop' : 'web' });
 
 export const callerLabel = (caller: Pick<CallerContext, 'host' | 'session'>) => `${caller.host}:${caller.session.slice(0, 12)}`;
 
@@ -47,8 +50,8 @@ export interface AdminModuleOptions {
 }
 
 /**
- * The admin area in main: installs the privileged-command gate (PIN + per-session unlock with
- * auto-lock, trusted callers only), the token store with JWT status and expiry alerts, the
+ * The admin area in main: installs the privileged-command gate (no privileged command without a
+ * PIN; per-session unlock with auto-lock; trusted callers only), the token store with JWT status and expiry alerts, the
  * login flow, export/import and the audit log.
  */
 export const createAdminModule =
@@ -64,6 +67,8 @@ export const createAdminModule =
     /** The privileged caller whose handler is running now (for audit entries written by listeners). */
     let currentCaller = 'main';
     let currentCommand = '';
+    /** A first PIN is being hashed: a second "first" PIN must not race it. */
+    let firstPinPending = false;
 
     const note = (action: string, target: string, detail: string, caller: string, level: 'info' | 'warn' | 'error' = 'info') => {
       audit.record({ action, target, detail, caller });
@@ -98,10 +103,10 @@ export const createAdminModule =
       const unlocked = pins.isSet && sessions.isUnlocked(caller.session, now);
       return {
         pinSet: pins.isSet,
-        unlocked: caller.trusted && (!pins.isSet || unlocked),
+        unlocked: caller.trusted && unlocked,
         unlockedUntil: unlocked ? sessions.unlockedUntil(caller.session, now) : null,
-        lockedOutUntil: pins.lockedOutUntil(now),
-        attemptsLeft: pins.attemptsLeft(),
+        lockedOutUntil: pins.lockedOutUntil(pinCaller(caller), now),
+        attemptsLeft: pins.attemptsLeft(pinCaller(caller)),
         autoLockMs: sessions.autoLock,
         trusted: caller.trusted,
       };
@@ -116,7 +121,11 @@ export const createAdminModule =
         return { code: 'forbidden', message: `${name}: admin commands are accepted only from this machine (loopback) or with the bridge access token` };
       }
       if (!privileged) return null;
-      if (pins.isSet && !sessions.touch(caller.session)) {
+      if (!pins.isSet) {
+        // No privileged command without a PIN, ever: the first PIN is the one thing a trusted
+        // caller may do without one (the first-run setup step).
+        if (name !== 'admin.setPin') return { code: 'pin-required', message: `${name} needs an admin PIN: set one first (Settings → Security)` };
+      } else if (!sessions.touch(caller.session)) {
         return { code: 'forbidden', message: `${name} needs an unlocked admin session: enter the admin PIN` };
       }
       currentCaller = callerLabel(caller);
@@ -162,7 +171,7 @@ export const createAdminModule =
         return statusFor(caller);
       });
       registry.handle('admin.unlock', async ({ pin }, caller) => {
-        const check = await pins.check(pin);
+        const check = await pins.check(pin, pinCaller(caller));
         if (check.result === 'ok') {
           sessions.unlock(caller.session);
           note('session.unlocked', 'admin session', '', callerLabel(caller));
@@ -170,24 +179,28 @@ export const createAdminModule =
         return { check, status: statusFor(caller) };
       });
       registry.handle('admin.verifyPin', async ({ pin }, caller) => {
-        const check = await pins.check(pin);
+        const check = await pins.check(pin, pinCaller(caller));
         if (check.result === 'ok') note('pin.verified', 'admin PIN', 'PIN confirmed (kiosk exit or confirmation)', callerLabel(caller));
         else pinOutcome(check, 'verify', caller);
         return check;
       });
       registry.handle('admin.setPin', async ({ pin }, caller) => {
         const had = pins.isSet;
-        await pins.set(pin);
+        // The gate let a caller without an unlocked session through only for the first PIN:
+        // if another one got there first (or is hashing now), this caller must unlock instead.
+        if (!sessions.isUnlocked(caller.session) && (had || firstPinPending)) {
+          throw new CommandError('conflict', 'an admin PIN was just set from another session: unlock with that PIN');
+        }
+        firstPinPending = !had;
+        try {
+          await pins.set(pin);
+        } finally {
+          firstPinPending = false;
+        }
         sessions.lockAll();
         sessions.unlock(caller.session);
         alerts.resolve('admin:pin-lockout');
         note(had ? 'pin.changed' : 'pin.set', 'admin PIN', had ? 'every other admin session was locked' : 'first PIN: privileged commands now need an unlocked session', callerLabel(caller));
-        return statusFor(caller);
-      });
-      registry.handle('admin.clearPin', (_args, caller) => {
-        pins.clear();
-        sessions.lockAll();
-        note('pin.cleared', 'admin PIN', 'no PIN: trusted local callers may configure', callerLabel(caller), 'warn');
         return statusFor(caller);
       });
       registry.handle('admin.audit', ({ limit, before }) => audit.list(limit, before));
@@ -271,12 +284,21 @@ export const createAdminModule =
       });
     };
 
+    /** `adminPin` of `--config` is the PIN of this run, like its settings: applied at every start. */
+    const applyConfigPin = async (pin: string) => {
+      if (await pins.matches(pin)) return;
+      await pins.set(pin);
+      sessions.lockAll();
+      note('pin.set', 'admin PIN', 'from the --config file', 'main');
+    };
+
     return {
       name: 'admin',
-      start() {
+      async start() {
         registry.gate = gate;
         registry.isAdmin = isAdmin;
         handlers();
+        if (ctx.configAdminPin !== undefined) await applyConfigPin(ctx.configAdminPin);
         disposers.push(
           settings.onChange((next, previous) => {
             const changes = diffSettings(previous, next);

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes, scrypt } from 'node:crypto';
+import { ivBytes, tagBytes } from '../secrets/cipher';
 import { z } from 'zod';
 import type { Settings } from '../contract/settings';
 import { parseSettings, SettingsError } from '../settings/settings-store';
@@ -10,13 +11,26 @@ import { parseSettings, SettingsError } from '../settings/settings-store';
  */
 export const exportFormat = 'ops-console-settings';
 
+/**
+ * The key derivation cost every export uses. An import accepts exactly these parameters: taking
+ * them from the file would let a crafted file make main spend seconds and a gigabyte on one key.
+ */
+const kdfCost = { N: 2 ** 15, r: 8, p: 1 } as const;
+const base64 = (max: number) => z.string().max(max).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64');
+
 const SecretsBlock = z.object({
-  kdf: z.object({ name: z.literal('scrypt'), N: z.number().int().min(1_024).max(2 ** 17), r: z.number().int().min(1).max(32), p: z.number().int().min(1).max(16), salt: z.string() }),
+  kdf: z.object({
+    name: z.literal('scrypt'),
+    N: z.literal(kdfCost.N, 'unsupported key derivation cost (N)'),
+    r: z.literal(kdfCost.r, 'unsupported key derivation cost (r)'),
+    p: z.literal(kdfCost.p, 'unsupported key derivation cost (p)'),
+    salt: base64(64),
+  }),
   cipher: z.literal('aes-256-gcm'),
-  iv: z.string(),
-  tag: z.string(),
-  names: z.array(z.string()),
-  data: z.string(),
+  iv: base64(32),
+  tag: base64(32),
+  names: z.array(z.string().max(100)).max(1_000),
+  data: base64(4_000_000),
 });
 
 const ExportFile = z.object({
@@ -37,7 +51,6 @@ export class TransferError extends Error {
   }
 }
 
-const kdfCost = { N: 2 ** 15, r: 8, p: 1 };
 /** Async, so a slow key derivation never blocks the event loop (and every upstream with it). */
 const deriveKey = (passphrase: string, salt: Buffer, kdf: { N: number; r: number; p: number }) =>
   new Promise<Buffer>((resolve, reject) =>
@@ -49,8 +62,8 @@ export async function exportSettings(settings: Settings, secrets: Record<string,
   const names = Object.keys(secrets).sort();
   if (passphrase && names.length > 0) {
     const salt = randomBytes(16);
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', await deriveKey(passphrase, salt, kdfCost), iv);
+    const iv = randomBytes(ivBytes);
+    const cipher = createCipheriv('aes-256-gcm', await deriveKey(passphrase, salt, kdfCost), iv, { authTagLength: tagBytes });
     cipher.setAAD(Buffer.from(JSON.stringify(names)));
     const data = Buffer.concat([cipher.update(JSON.stringify(Object.fromEntries(names.map((n) => [n, secrets[n]]))), 'utf8'), cipher.final()]);
     block = {
@@ -102,17 +115,30 @@ export async function importSettings(content: string, passphrase: string | undef
     warnings.push(`The file holds ${block.names.length} encrypted secret(s) (${block.names.join(', ')}); without the passphrase only the settings are imported.`);
     return { settings, secrets: {}, secretNames: block.names, warnings };
   }
+  const salt = Buffer.from(block.kdf.salt, 'base64');
+  const iv = Buffer.from(block.iv, 'base64');
+  const tag = Buffer.from(block.tag, 'base64');
+  // A shorter GCM tag is a weaker one: only the full 16 bytes our exports write are accepted.
+  if (salt.length !== 16 || iv.length !== ivBytes || tag.length !== tagBytes) {
+    throw new TransferError('content', 'the encrypted secrets in the file are damaged (salt, iv or tag of the wrong length) — nothing was imported');
+  }
   let plain: string;
-  const key = await deriveKey(passphrase, Buffer.from(block.kdf.salt, 'base64'), block.kdf);
+  const key = await deriveKey(passphrase, salt, kdfCost);
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(block.iv, 'base64'));
+    const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: tagBytes });
     decipher.setAAD(Buffer.from(JSON.stringify(block.names)));
-    decipher.setAuthTag(Buffer.from(block.tag, 'base64'));
+    decipher.setAuthTag(tag);
     plain = Buffer.concat([decipher.update(Buffer.from(block.data, 'base64')), decipher.final()]).toString('utf8');
   } catch {
     throw new TransferError('passphrase', 'wrong passphrase, or the secrets in the file were altered — nothing was imported');
   }
-  const values = z.record(z.string(), z.string()).safeParse(JSON.parse(plain));
+  let decoded: unknown = null;
+  try {
+    decoded = JSON.parse(plain);
+  } catch {
+    /* reported below */
+  }
+  const values = z.record(z.string(), z.string()).safeParse(decoded);
   if (!values.success) throw new TransferError('content', 'the encrypted secrets in the file are not in the expected form');
   return { settings, secrets: values.data, secretNames: block.names, warnings };
 }

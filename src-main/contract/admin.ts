@@ -34,9 +34,9 @@ export type AdminSettings = z.infer<typeof AdminSettings>;
 export const Pin = z.string().min(4, 'the PIN needs at least 4 characters').max(64, 'the PIN is at most 64 characters');
 
 export const AdminStatus = z.object({
-  /** False on first run: trusted local callers may configure until a PIN is set. */
+  /** False on first run: nothing privileged works (`pin-required`) until a trusted caller sets the first PIN. */
   pinSet: z.boolean(),
-  /** This caller's session may run privileged commands now. */
+  /** This caller's session may run privileged commands now (never without a PIN). */
   unlocked: z.boolean(),
   /** When this session locks itself if nothing happens (null when locked or no PIN). */
   unlockedUntil: z.number().nullable(),
@@ -130,9 +130,8 @@ export const adminCommands = {
     input: z.object({ pin: Pin }),
     output: AdminStatus,
     privileged: true,
-    summary: 'Set or change the admin PIN (first run: any trusted local caller); unlocks this session.',
+    summary: 'Set the first admin PIN (any trusted caller, no PIN needed) or change it (unlocked session); unlocks this session.',
   }),
-  'admin.clearPin': command({ input: z.object({}).strict(), output: AdminStatus, privileged: true, summary: 'Remove the admin PIN (back to first-run behaviour).' }),
   'admin.audit': command({
     input: z.object({ limit: z.number().int().min(1).max(5_000).default(200), before: z.number().int().optional() }),
     output: z.array(AuditEntry),

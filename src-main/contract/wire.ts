@@ -1,7 +1,11 @@
 import { z } from 'zod';
 
 /** Typed failure of a command, identical over IPC and the web bridge. */
-export const errorCodes = ['invalid-argument', 'unknown-command', 'forbidden', 'unavailable', 'timeout', 'conflict', 'internal'] as const;
+/**
+ * `pin-required`: a privileged command while no admin PIN is set yet — the caller should offer
+ * to set the first PIN (`admin.setPin`, the only privileged command allowed then).
+ */
+export const errorCodes = ['invalid-argument', 'unknown-command', 'forbidden', 'pin-required', 'unavailable', 'timeout', 'conflict', 'internal'] as const;
 export const BridgeError = z.object({
   code: z.enum(errorCodes),
   message: z.string(),

@@ -7,6 +7,7 @@ import { SettingsStore } from '../settings/settings-store';
 import { startDemo, type Demo } from '../demo';
 import { AlertCenter } from './alerts';
 import { CommandRegistry } from './commands';
+import { secureDataDir } from './data-dir';
 import type { CoreContext, Module, ModuleFactory } from './context';
 import { Hub } from './hub';
 import { Journal } from './journal';
@@ -25,7 +26,7 @@ export interface CoreOptions {
   /** `--seed-only`: simulators speak only what their seeds document (else the `demo.seedOnly` setting). */
   seedOnly?: boolean;
   /** From `--config FILE`: used instead of the stored settings; inline secrets stay in memory. */
-  config?: { settings: Settings; secrets: Record<string, string> };
+  config?: { settings: Settings; secrets: Record<string, string>; adminPin?: string };
   modules: readonly ModuleFactory[];
   /** Extra start-up warnings from the host (e.g. weak secret storage). */
   warnings?: string[];
@@ -45,6 +46,7 @@ const demoSecretNames = ['rpaLogs.token', 'keywordHub.token', 'evolution.apiKey'
 
 /** The composition root: the only place that knows every part of the core. */
 export async function createCore(options: CoreOptions): Promise<Core> {
+  const loose = secureDataDir(options.dataDir);
   const hub = new Hub();
   const commands = new CommandRegistry();
   const storage = Storage.open(join(options.dataDir, 'console.db'));
@@ -62,7 +64,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const demo: Demo | null = demoWanted ? await startDemo({ secrets: Object.fromEntries(demoSecretNames.map((n) => [n, secrets.get(n)])), seedOnly: options.seedOnly || settings.get().demo.seedOnly }) : null;
   if (demo) for (const [name, value] of Object.entries(demo.secrets)) if (!secrets.get(name)) secrets.setEphemeral(name, value);
 
-  const warnings = [...(options.warnings ?? []), ...settings.warnings, ...secrets.warnings];
+  const warnings = [...(options.warnings ?? []), ...(loose ? [loose] : []), ...settings.warnings, ...secrets.warnings];
   const isDemo = (id: UpstreamId): boolean => demo !== null && (id === 'webhooks' || (id in demo.urls && settings.get().upstreams[id as (typeof upstreamKeys)[number]]?.url === ''));
 
   const ctx: CoreContext = {
@@ -85,6 +87,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     },
     isDemo,
     seedOnly: demo?.seedOnly ?? false,
+    ...(options.config?.adminPin !== undefined ? { configAdminPin: options.config.adminPin } : {}),
     warn(message) {
       warnings.push(message);
       hub.publish('system.warning', { message, at: Date.now() });

@@ -28,6 +28,8 @@ export interface CoreContext {
   isDemo(id: UpstreamId): boolean;
   /** Demo simulators speak only what their seeds document (`--seed-only` or `demo.seedOnly`). */
   readonly seedOnly: boolean;
+  /** `adminPin` from `--config`: the admin module makes it the PIN at start (hash only stored). */
+  readonly configAdminPin?: string;
   /** Show something to the operator now (connections panel banner, inspector). */
   warn(message: string): void;
 }

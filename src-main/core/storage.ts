@@ -1,5 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { privateDirMode, privateFileMode, tighten } from './data-dir';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 
 /**
@@ -10,10 +11,18 @@ export class Storage {
   readonly db: DatabaseSync;
 
   private constructor(readonly path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const onDisk = path !== ':memory:';
+    if (onDisk) {
+      mkdirSync(dirname(path), { recursive: true, mode: privateDirMode });
+      // Created owner-only before SQLite opens it (SQLite would use 0644 minus the umask);
+      // SQLite gives the -wal and -shm files the database file's mode.
+      closeSync(openSync(path, 'a', privateFileMode));
+    }
     this.db = new DatabaseSync(path);
     // busy_timeout first: switching to WAL needs a lock another connection (a closing history writer) may hold.
     this.db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
+    // And after the open, umask-independent: a database created by an older build was 0644.
+    if (onDisk) for (const file of [path, `${path}-wal`, `${path}-shm`]) tighten(file, privateFileMode);
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_versions (module TEXT PRIMARY KEY, version INTEGER NOT NULL)');
   }
 

@@ -2,6 +2,10 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { writeFileAtomic } from '../settings/atomic';
 
+/** AES-GCM: 96-bit nonce, full 128-bit tag (never a shorter one, see decrypt). */
+export const ivBytes = 12;
+export const tagBytes = 16;
+
 /** How secrets are encrypted at rest: Electron's safeStorage, or a key file in the headless host. */
 export interface Cipher {
   /** Shown to admins, e.g. `keyfile`, `safeStorage:gnome_libsecret`, `safeStorage:basic_text`. */
@@ -34,15 +38,17 @@ export class KeyFileCipher implements Cipher {
   }
 
   encrypt(plain: string): Buffer {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const iv = randomBytes(ivBytes);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv, { authTagLength: tagBytes });
     const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
     return Buffer.concat([iv, cipher.getAuthTag(), body]);
   }
 
   decrypt(data: Buffer): string {
-    const decipher = createDecipheriv('aes-256-gcm', this.key, data.subarray(0, 12));
-    decipher.setAuthTag(data.subarray(12, 28));
-    return Buffer.concat([decipher.update(data.subarray(28)), decipher.final()]).toString('utf8');
+    // iv (12) + tag (16) at least; the tag length is pinned so a cut-down tag cannot be forged more easily.
+    if (data.length < ivBytes + tagBytes) throw new Error('encrypted value is too short');
+    const decipher = createDecipheriv('aes-256-gcm', this.key, data.subarray(0, ivBytes), { authTagLength: tagBytes });
+    decipher.setAuthTag(data.subarray(ivBytes, ivBytes + tagBytes));
+    return Buffer.concat([decipher.update(data.subarray(ivBytes + tagBytes)), decipher.final()]).toString('utf8');
   }
 }

@@ -1,7 +1,9 @@
-import { copyFileSync, existsSync, readFileSync, renameSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { z } from 'zod';
+import { Pin } from '../contract/admin';
 import { Settings, defaultSettings, type Settings as SettingsValue } from '../contract/settings';
 import { writeFileAtomic } from './atomic';
+import { jsonLimitProblem } from './limits';
 
 export class SettingsError extends Error {
   constructor(
@@ -10,6 +12,15 @@ export class SettingsError extends Error {
   ) {
     super(message);
   }
+}
+
+/** A settings or config file larger than this is not read at all (settings are a few KB). */
+const maxFileBytes = 4 * 1024 * 1024;
+
+function readSmallFile(path: string): string {
+  const size = statSync(path).size;
+  if (size > maxFileBytes) throw new SettingsError(`${path}: file too large (${size} bytes, at most ${maxFileBytes})`);
+  return readFileSync(path, 'utf8');
 }
 
 /** Older files are brought up to the current version, one step at a time. */
@@ -40,8 +51,11 @@ export function migrateSettings(raw: unknown): unknown {
   return value;
 }
 
-/** Parse and validate a settings object; the message names the first bad field. */
+/** Check limits, parse and validate a settings object; the message names the first bad field. */
 export function parseSettings(raw: unknown, source: string): SettingsValue {
+  // Limits first: zod's `z.unknown()` sections would keep a value nobody can serialize.
+  const tooBig = jsonLimitProblem(raw);
+  if (tooBig) throw new SettingsError(`${source}: ${tooBig.path}: ${tooBig.message}`, [tooBig]);
   const result = Settings.safeParse(migrateSettings(raw));
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.') || '(root)', message: issue.message }));
@@ -70,12 +84,15 @@ export class SettingsStore {
     return this.value;
   }
 
-  /** Validate and persist; listeners apply the change without a restart. */
+  /**
+   * Validate and persist; listeners apply the change without a restart. Nothing is kept unless
+   * the value passed every check and was written: a refused update leaves the old settings.
+   */
   update(raw: unknown): SettingsValue {
     const next = parseSettings(raw, 'settings');
+    this.persist(JSON.stringify(next, null, 2));
     const previous = this.value;
     this.value = next;
-    this.persist();
     for (const listener of this.listeners) listener(next, previous);
     return next;
   }
@@ -93,7 +110,7 @@ export class SettingsStore {
   private load(): SettingsValue {
     if (!this.file || !existsSync(this.file)) return defaultSettings();
     try {
-      return parseSettings(JSON.parse(readFileSync(this.file, 'utf8')), this.file);
+      return parseSettings(JSON.parse(readSmallFile(this.file)), this.file);
     } catch (error) {
       const aside = `${this.file}.corrupt-${Date.now()}`;
       renameSync(this.file, aside);
@@ -102,7 +119,7 @@ export class SettingsStore {
       let from = 'defaults';
       if (existsSync(backup)) {
         try {
-          recovered = parseSettings(JSON.parse(readFileSync(backup, 'utf8')), backup);
+          recovered = parseSettings(JSON.parse(readSmallFile(backup)), backup);
           from = 'the last good copy';
         } catch {
           /* the backup is bad too: defaults */
@@ -115,21 +132,31 @@ export class SettingsStore {
     }
   }
 
-  private persist(): void {
+  private persist(text: string): void {
     if (!this.file) return;
     if (existsSync(this.file)) copyFileSync(this.file, `${this.file}.bak`);
-    writeFileAtomic(this.file, JSON.stringify(this.value, null, 2));
+    writeFileAtomic(this.file, text);
   }
 }
 
-/** `--config FILE`: the settings shape plus inline `secrets` for automation. */
-export const ConfigFile = z.looseObject({ secrets: z.record(z.string(), z.string()).optional() });
+/**
+ * `--config FILE`: the settings shape plus inline `secrets` and the `adminPin` for automation
+ * (plain, like the secrets: the file must be protected; only a hash of the PIN is stored).
+ */
+export const ConfigFile = z.looseObject({ secrets: z.record(z.string(), z.string()).optional(), adminPin: Pin.optional() });
 
-export function readConfigFile(path: string): { settings: SettingsValue; secrets: Record<string, string> } {
+export interface ConfigContent {
+  settings: SettingsValue;
+  secrets: Record<string, string>;
+  adminPin?: string;
+}
+
+export function readConfigFile(path: string): ConfigContent {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readSmallFile(path);
   } catch (error) {
+    if (error instanceof SettingsError) throw error;
     throw new SettingsError(`cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   let raw: unknown;
@@ -138,9 +165,11 @@ export function readConfigFile(path: string): { settings: SettingsValue; secrets
   } catch (error) {
     throw new SettingsError(`${path}: not valid JSON (${(error as Error).message})`);
   }
+  const tooBig = jsonLimitProblem(raw);
+  if (tooBig) throw new SettingsError(`${path}: ${tooBig.path}: ${tooBig.message}`, [tooBig]);
   const outer = ConfigFile.safeParse(raw);
   if (!outer.success) throw new SettingsError(`${path}: ${outer.error.issues[0]?.path.join('.') || '(root)'}: ${outer.error.issues[0]?.message}`);
-  const { secrets = {}, ...settings } = outer.data;
-  return { settings: parseSettings(settings, path), secrets };
+  const { secrets = {}, adminPin, ...settings } = outer.data;
+  return { settings: parseSettings(settings, path), secrets, ...(adminPin !== undefined ? { adminPin } : {}) };
 }
 

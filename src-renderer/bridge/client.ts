@@ -22,6 +22,8 @@ export interface Bridge {
   /** Events dropped on bounded channels (counted in main, shown in the status bar). */
   readonly drops: Ref<Record<string, number>>;
   readonly transport: 'ipc' | 'websocket';
+  /** Every failed call, whoever made it (the admin store offers the first-run PIN on `pin-required`). */
+  onCallError(listener: (cmd: CommandName, error: BridgeError) => void): () => void;
 }
 
 interface Transport {
@@ -32,6 +34,7 @@ interface Transport {
 export function createBridge(): Bridge {
   const listeners = new Map<string, Set<BatchListener>>();
   const connectListeners = new Set<() => void>();
+  const errorListeners = new Set<(cmd: CommandName, error: BridgeError) => void>();
   const connected = ref(false);
   const drops = ref<Record<string, number>>({});
 
@@ -64,7 +67,10 @@ export function createBridge(): Bridge {
     drops,
     async call(cmd, args) {
       const result = await transport.call(cmd, args ?? {});
-      if (!result.ok) throw new BridgeCallError(result.error);
+      if (!result.ok) {
+        for (const listener of errorListeners) listener(cmd, result.error);
+        throw new BridgeCallError(result.error);
+      }
       return result.value as never;
     },
     on(ch, listener) {
@@ -79,6 +85,10 @@ export function createBridge(): Bridge {
       connectListeners.add(listener);
       if (connected.value) listener();
       return () => connectListeners.delete(listener);
+    },
+    onCallError(listener) {
+      errorListeners.add(listener);
+      return () => errorListeners.delete(listener);
     },
   };
 }

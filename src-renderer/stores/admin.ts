@@ -31,6 +31,8 @@ export const useAdminStore = defineStore('admin', () => {
   const tokens = ref<Record<string, TokenInfo>>({});
   const audit = ref<AuditEntry[]>([]);
   const now = ref(Date.now());
+  /** The first-run "Set the admin PIN" dialog is wanted (an admin action met `pin-required`). */
+  const setupWanted = ref(false);
   let lockTimer: ReturnType<typeof setTimeout> | null = null;
   let lastTouch = 0;
 
@@ -59,9 +61,17 @@ export const useAdminStore = defineStore('admin', () => {
     for (const t of items) next[t.name] = t;
     tokens.value = next;
   });
+  // Any view's admin action on a fresh install: main refuses it (`pin-required`); offer the setup step.
+  bridge.onCallError((_cmd, error) => {
+    if (error.code !== 'pin-required') return;
+    setupWanted.value = true;
+    void refresh();
+  });
   setInterval(() => (now.value = Date.now()), 30_000);
 
   const locked = computed(() => !!status.value && !status.value.unlocked);
+  /** First run: no PIN yet, and this caller may set one. */
+  const needsPin = computed(() => !!status.value && status.value.trusted && !status.value.pinSet);
   const tokenList = computed(() => Object.values(tokens.value).sort((a, b) => (a.upstream ?? 'zz').localeCompare(b.upstream ?? 'zz') || a.name.localeCompare(b.name)));
 
   /** Run a privileged call; a refusal because the session locked itself refreshes the lock state. */
@@ -87,9 +97,7 @@ export const useAdminStore = defineStore('admin', () => {
   }
   async function setPin(pin: string) {
     setStatus(await privileged('admin.setPin', { pin }));
-  }
-  async function clearPin() {
-    setStatus(await privileged('admin.clearPin'));
+    setupWanted.value = false;
   }
   /** User activity on admin screens keeps the session open (at most one call per 20 s). */
   function activity(): void {
@@ -101,5 +109,5 @@ export const useAdminStore = defineStore('admin', () => {
     audit.value = await privileged('admin.audit', { limit });
   }
 
-  return { status, tokens, tokenList, audit, now, locked, refresh, loadTokens, privileged, unlock, lock, setPin, clearPin, activity, loadAudit };
+  return { status, tokens, tokenList, audit, now, locked, needsPin, setupWanted, refresh, loadTokens, privileged, unlock, lock, setPin, activity, loadAudit };
 });

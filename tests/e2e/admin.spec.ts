@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
-import { callBridge, startHost, type ConsoleHost } from './host';
+import { callAdmin, callBridge, startHost, unlockAdmin, type ConsoleHost } from './host';
 
 /** Known secret strings: after everything, none may appear anywhere outside main. */
 const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -13,6 +13,8 @@ const EVO_KEY = 'EVO-KNOWN-KEY-9c1e4b77aa02';
 const PASTED = 'PASTED-OPAQUE-KEY-31415926535';
 const OBTAINED = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: 'global-jwt', iat: 1_760_000_000, exp: 4_100_000_000 })}.KNOWNSIG-login-e2e`;
 const LOGIN_PASSWORD = 'pw-e2e-Xq7!';
+/** This spec's host starts as a fresh install (no PIN); the first test sets this one through the first-run step. */
+const ADMIN_PIN = '4826';
 const allSecrets = [RPA_TOKEN, HUB_TOKEN, EVO_KEY, PASTED, OBTAINED, LOGIN_PASSWORD];
 const shots = join(import.meta.dirname, '../../.tmp/shots-admin');
 mkdirSync(shots, { recursive: true });
@@ -37,7 +39,7 @@ const test = base.extend<{ bridgeLog: Array<{ dir: 'in' | 'out'; text: string }>
   ],
   host: [
     async ({}, use) => {
-      const host = await startHost(['--demo'], { config: { language: 'en', secrets: { 'rpaLogs.token': RPA_TOKEN, 'keywordHub.token': HUB_TOKEN, 'evolution.apiKey': EVO_KEY } } });
+      const host = await startHost(['--demo'], { pin: null, config: { language: 'en', secrets: { 'rpaLogs.token': RPA_TOKEN, 'keywordHub.token': HUB_TOKEN, 'evolution.apiKey': EVO_KEY } } });
       await use(host);
       await host.stop();
     },
@@ -54,14 +56,47 @@ const test = base.extend<{ bridgeLog: Array<{ dir: 'in' | 'out'; text: string }>
 });
 test.describe.configure({ mode: 'serial' });
 
+/** Each test's page is a new bridge session, so a locked one: unlock it as an operator would. */
 async function openSettings(page: Page, host: ConsoleHost, tab = 'upstreams') {
   await page.goto(`${host.url}#/settings/${tab}`);
   await expect(page.getByTestId('settings')).toBeVisible();
+  await unlockAdmin(page, ADMIN_PIN);
+  await expect(page.getByTestId(`tab-${tab}`)).toBeVisible();
 }
+
+test('first run: nothing privileged works until the admin PIN is set; the setup step comes first', async ({ page, host }) => {
+  await page.goto(`${host.url}#/settings/upstreams`);
+  await expect(page.getByTestId('pin-setup')).toBeVisible();
+  await expect(page.getByTestId('tab-upstreams')).toHaveCount(0);
+  // Main refuses every privileged command, whoever asks, until the first PIN is set.
+  expect(await callBridge(page, 'settings.update', { settings: { language: 'pt-BR' } })).toMatchObject({ ok: false, error: { code: 'pin-required' } });
+  expect(await callBridge(page, 'tokens.set', { name: 'dashboard.token', value: 'forged-token-value' })).toMatchObject({ ok: false, error: { code: 'pin-required' } });
+  await page.screenshot({ path: join(shots, 'settings-first-run-en.png') });
+
+  // An admin action elsewhere (the wallboard's kiosk PIN) opens the same step as a dialog.
+  await page.goto(`${host.url}#/wallboard/control`);
+  await expect(page.getByTestId('pin-setup')).toHaveCount(0);
+  await page.getByTestId('kiosk-pin').fill('2468');
+  await page.getByTestId('kiosk-pin').press('Enter');
+  const dialog = page.getByRole('dialog');
+  await expect(dialog).toContainText('Set the admin PIN');
+  await dialog.getByTestId('setup-pin').fill('12');
+  await dialog.getByTestId('setup-pin-confirm').fill('12');
+  await dialog.getByTestId('setup-save').click();
+  await expect(dialog.getByTestId('setup-error')).toContainText('at least 4');
+  await dialog.getByTestId('setup-pin').fill(ADMIN_PIN);
+  await dialog.getByTestId('setup-pin-confirm').fill(ADMIN_PIN);
+  await dialog.getByTestId('setup-save').click();
+  await expect(dialog).toHaveCount(0);
+  // This session set it, so it is unlocked: Settings opens straight away.
+  await page.goto(`${host.url}#/settings/upstreams`);
+  await expect(page.getByTestId('lock-now')).toBeVisible();
+  expect(await callAdmin(page, 'settings.get', {}, ADMIN_PIN)).toMatchObject({ ok: true });
+  expect(await callBridge(page, 'settings.update', { settings: { language: 'pt-BR' } })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+});
 
 test('settings: field-level validation, save without restart, test connection with the seed shape', async ({ page, host }) => {
   await openSettings(page, host);
-  await expect(page.getByTestId('no-pin')).toBeVisible();
   await page.getByTestId('field-keywordHub-url').fill('not a url');
   await page.getByTestId('field-evolution-maxConnections').fill('0');
   await page.getByTestId('save-settings').click();
@@ -166,7 +201,7 @@ test('secrets never appear in bridge traffic, the DOM, renderer storage, logs, e
     const dbs = (await indexedDB.databases?.()) ?? [];
     return JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, dbs, cookies: document.cookie });
   });
-  const audit = JSON.stringify(await callBridge(page, 'admin.audit', { limit: 1000 }));
+  const audit = JSON.stringify(await callAdmin(page, 'admin.audit', { limit: 1000 }, ADMIN_PIN));
   const traffic = bridgeLog.map((f) => f.text).join('\n');
   const files = readdirSync(host.dataDir)
     .filter((f) => statSync(join(host.dataDir, f)).isFile() && f !== 'config.json')
@@ -180,14 +215,15 @@ test('secrets never appear in bridge traffic, the DOM, renderer storage, logs, e
   }
 });
 
-test('admin PIN: set, locked renderer refused by main, unlock only with the PIN, lock-out', async ({ page, host }) => {
+test('admin PIN: change, locked renderer refused by main, unlock only with the PIN, lock-out', async ({ page, host }) => {
+  test.slow(); // a dozen slow PIN hashes (scrypt), on a busy machine
   await openSettings(page, host, 'security');
   await page.getByTestId('new-pin').fill('12');
   await page.getByTestId('new-pin-confirm').fill('12');
   await page.getByTestId('save-pin').click();
   await expect(page.getByTestId('pin-error')).toContainText('at least 4');
-  await page.getByTestId('new-pin').fill('4826');
-  await page.getByTestId('new-pin-confirm').fill('4826');
+  await page.getByTestId('new-pin').fill(ADMIN_PIN);
+  await page.getByTestId('new-pin-confirm').fill(ADMIN_PIN);
   await page.getByTestId('save-pin').click();
   await expect(page.getByTestId('pin-note')).toContainText('PIN saved');
   await expect(page.getByTestId('lock-now')).toBeVisible();
@@ -207,26 +243,35 @@ test('admin PIN: set, locked renderer refused by main, unlock only with the PIN,
   await page.getByTestId('unlock').click();
   await expect(page.getByTestId('tab-tokens')).toBeVisible();
 
-  // Kiosk exit check shares the limit; after 5 wrong PINs everything is refused for a while.
+  // Wrong PINs count per session: after 5 in this page, this page is refused for a while…
   await page.reload();
   await expect(page.getByTestId('lock-screen')).toBeVisible();
-  for (const pin of ['1111', '2222', '3333', '4444']) {
-    expect(await callBridge(page, 'admin.verifyPin', { pin })).toMatchObject({ ok: true, value: { result: 'wrong-pin' } });
+  for (const [i, pin] of ['1111', '2222', '3333', '4444'].entries()) {
+    await page.getByTestId('unlock-pin').fill(pin);
+    await page.getByTestId('unlock').click();
+    await expect(page.getByTestId('unlock-message')).toContainText(`${4 - i} attempt(s) left`);
   }
   await page.getByTestId('unlock-pin').fill('5555');
   await page.getByTestId('unlock').click();
   await expect(page.getByTestId('unlock-message')).toContainText('Too many wrong PINs');
   await expect(page.getByTestId('unlock-pin')).toBeDisabled();
-  expect(await callBridge(page, 'admin.verifyPin', { pin: '4826' })).toMatchObject({ ok: true, value: { result: 'locked-out' } });
+  // …while another session (the kiosk exit check, another tab) is not locked out by it.
+  expect(await callBridge(page, 'admin.verifyPin', { pin: ADMIN_PIN })).toMatchObject({ ok: true, value: { result: 'ok' } });
 });
 
 test.describe('pt-BR', () => {
   test.use({ locale: 'pt-BR' });
   test('screens in Portuguese', async ({ browser }) => {
     // A fresh host: no PIN, language automatic (pt-BR from the browser).
-    const fresh = await startHost(['--demo']);
+    const fresh = await startHost(['--demo'], { pin: null });
     try {
       const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'pt-BR' });
+      await page.goto(`${fresh.url}#/settings/upstreams`);
+      await expect(page.getByTestId('pin-setup')).toContainText('Defina o PIN de administrador');
+      await page.screenshot({ path: join(shots, 'settings-first-run-pt-BR.png') });
+      await page.getByTestId('setup-pin').fill('2580');
+      await page.getByTestId('setup-pin-confirm').fill('2580');
+      await page.getByTestId('setup-save').click();
       for (const tab of ['upstreams', 'tokens', 'security', 'transfer', 'audit']) {
         await page.goto(`${fresh.url}#/settings/${tab}`);
         await expect(page.getByTestId(`tab-${tab}`)).toBeVisible();
@@ -234,7 +279,6 @@ test.describe('pt-BR', () => {
         await page.screenshot({ path: join(shots, `settings-${tab}-pt-BR.png`) });
       }
       await expect(page.getByTestId('tab-tokens')).toHaveText('Tokens');
-      await expect(page.getByTestId('no-pin')).toContainText('Nenhum PIN');
       await page.goto(`${fresh.url}#/settings/tokens`);
       await page.locator('[data-token="rpaLogs.token"]').getByTestId('obtain-rpaLogs.token').click();
       await expect(page.getByText('Obter Novo JWT (Global)').first()).toBeVisible();

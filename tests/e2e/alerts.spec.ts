@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { Page } from '@playwright/test';
-import { callBridge, expect, test } from './host';
+import { callAdmin, callBridge, expect, test } from './host';
 
 const shots = '.tmp/shots-wallboard';
 mkdirSync(shots, { recursive: true });
@@ -13,7 +13,7 @@ async function simBase(page: Page): Promise<string> {
 }
 async function setAlertSettings(page: Page, alerts: object) {
   const s = ((await callBridge(page, 'settings.get')) as Result).value as { alerts: object };
-  await callBridge(page, 'settings.update', { settings: { ...s, alerts: { ...s.alerts, ...alerts } } });
+  await callAdmin(page, 'settings.update', { settings: { ...s, alerts: { ...s.alerts, ...alerts } } });
 }
 /** Every `playing` event of the page's alert <audio> element, with its source. */
 async function listenForSound(page: Page) {
@@ -24,7 +24,7 @@ async function listenForSound(page: Page) {
   });
   return () => page.evaluate(() => (window as unknown as { plays: string[] }).plays);
 }
-const simulate = (page: Page, message: object) => callBridge(page, 'dashboard.simulate', { message });
+const simulate = (page: Page, message: object) => callAdmin(page, 'dashboard.simulate', { message });
 
 test.describe('alert center and sound', () => {
   test.beforeEach(async ({ page, host }) => {
@@ -147,7 +147,7 @@ test.describe('alert center and sound', () => {
 
   test('acknowledge, snooze, mute and history in the alert center (pt-BR)', async ({ page, host }) => {
     const s = ((await callBridge(page, 'settings.get')) as Result).value as object;
-    await callBridge(page, 'settings.update', { settings: { ...s, language: 'pt-BR' } });
+    await callAdmin(page, 'settings.update', { settings: { ...s, language: 'pt-BR' } });
     try {
       await simulate(page, { type: 'new_ticket_alert', data: { id: `a-${Date.now()}`, title: 'Servidor Web - Falha de Disco', severity: 'high' } });
       await simulate(page, { type: 'project_update_alert', data: { id: `p-${Date.now()}`, title: 'Migração para Cloud', severity: 'medium' } });
@@ -168,7 +168,7 @@ test.describe('alert center and sound', () => {
       await page.getByTestId('tab-history').click();
       await expect(page.locator('[data-testid=alert-item][data-state=acknowledged]').first()).toContainText('reconhecido por browser');
     } finally {
-      await callBridge(page, 'settings.update', { settings: { ...s, language: 'auto' } }); // the default: the next spec on this worker's host follows its browser
+      await callAdmin(page, 'settings.update', { settings: { ...s, language: 'auto' } }); // the default: the next spec on this worker's host follows its browser
     }
   });
 });

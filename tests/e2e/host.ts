@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { test as base, type Page } from '@playwright/test';
+import { test as base, expect, type Page } from '@playwright/test';
 
 export interface ConsoleHost {
   url: string;
@@ -13,13 +13,25 @@ export interface ConsoleHost {
 
 const root = resolve(import.meta.dirname, '../..');
 
-/** Start the built headless host (`npm run serve`) on a free port with a fresh data folder. */
-export async function startHost(args: string[] = [], options: { config?: object; env?: Record<string, string> } = {}): Promise<ConsoleHost> {
+/**
+ * The admin PIN every e2e host starts with (a fresh install allows no privileged command
+ * without a PIN). Given through the `--config` file's `adminPin`; `startHost(args, { pin: null })`
+ * starts a host with no PIN at all (first-run tests).
+ */
+export const E2E_PIN = '7391';
+
+/**
+ * Start the built headless host (`npm run serve`) on a free port with a fresh data folder and
+ * the admin PIN `E2E_PIN` (or `options.pin`; `null`: none, first run).
+ */
+export async function startHost(args: string[] = [], options: { config?: object; env?: Record<string, string>; pin?: string | null } = {}): Promise<ConsoleHost> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ops-e2e-'));
   const extra = [...args];
-  if (options.config) {
+  const pin = options.pin === undefined ? E2E_PIN : options.pin;
+  const config = pin === null ? options.config : { ...options.config, adminPin: pin };
+  if (config) {
     const file = join(dataDir, 'config.json');
-    writeFileSync(file, JSON.stringify(options.config));
+    writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
     extra.push('--config', file);
   }
   const child: ChildProcess = spawn(process.execPath, [join(root, process.env.OPS_OUT_DIR ?? 'out', 'main/serve.js'), '--port', '0', '--data-dir', dataDir, ...extra], {
@@ -76,24 +88,67 @@ export const test = base.extend<{ bridgeLog: string[] }, { host: ConsoleHost }>(
   },
 });
 
-export { expect } from '@playwright/test';
+export { expect };
 
-/** Call a bridge command from the page, as the renderer would. */
+/**
+ * Call a bridge command from the page, as the renderer would, on a socket of its own: a new,
+ * locked admin session. Privileged commands answer `forbidden` there; use `callAdmin`.
+ */
 export async function callBridge(page: Page, cmd: string, args: object = {}): Promise<unknown> {
+  return bridgeCalls(page, [[cmd, args]]);
+}
+
+/**
+ * Call a privileged bridge command: on its own socket, `admin.unlock` with the host's PIN
+ * (`E2E_PIN` unless given) first, then the command. Resolves to the command's result; a refused
+ * unlock throws.
+ */
+export async function callAdmin(page: Page, cmd: string, args: object = {}, pin = E2E_PIN): Promise<unknown> {
+  return bridgeCalls(page, [['admin.unlock', { pin }], [cmd, args]]);
+}
+
+/** Calls in order on one socket (one session); the last result, or a throw if an earlier one failed. */
+async function bridgeCalls(page: Page, calls: Array<[string, object]>): Promise<unknown> {
   return page.evaluate(
-    ([c, a]) =>
+    (list) =>
       new Promise((resolveCall, reject) => {
         const ws = new WebSocket(new URL('bridge', location.href).href.replace(/^http/, 'ws'));
+        let id = 0;
+        const next = () => ws.send(JSON.stringify({ t: 'call', id: ++id, cmd: list[id - 1]![0], args: list[id - 1]![1] }));
         ws.onmessage = (e) => {
           const m = JSON.parse(String(e.data));
-          if (m.t === 'hello') ws.send(JSON.stringify({ t: 'call', id: 1, cmd: c, args: a }));
-          if (m.t === 'result') {
+          if (m.t === 'hello') next();
+          if (m.t !== 'result') return;
+          if (id === list.length) {
             ws.close();
-            resolveCall(m);
+            return resolveCall(m);
           }
+          if (!m.ok || (m.value?.check && m.value.check.result !== 'ok')) {
+            ws.close();
+            return reject(new Error(`${list[id - 1]![0]} failed: ${JSON.stringify(m.error ?? m.value.check)}`));
+          }
+          next();
         };
         ws.onerror = () => reject(new Error('bridge socket failed'));
       }),
-    [cmd, args] as const,
+    calls,
   );
+}
+
+/**
+ * Unlock the page's own admin session (its renderer socket) the way an operator does: Settings,
+ * enter the PIN, then back to the route the page was on (same document: the session stays).
+ */
+export async function unlockAdmin(page: Page, pin = E2E_PIN): Promise<void> {
+  const previous = await page.evaluate(() => location.hash);
+  await page.evaluate(() => (location.hash = '#/settings/security'));
+  const lock = page.getByTestId('lock-screen');
+  const unlocked = page.getByTestId('lock-now');
+  await expect(lock.or(unlocked)).toBeVisible();
+  if (await lock.isVisible()) {
+    await page.getByTestId('unlock-pin').fill(pin);
+    await page.getByTestId('unlock').click();
+  }
+  await expect(unlocked).toBeVisible();
+  await page.evaluate((hash) => (location.hash = hash || '#/'), previous);
 }

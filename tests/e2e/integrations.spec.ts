@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
-import { callBridge, expect, test } from './host';
+import { callAdmin, callBridge, expect, test, unlockAdmin } from './host';
 
 /**
  * Integrations in the demo web host: the demo sink webhook receives signed deliveries, an
@@ -34,6 +34,7 @@ test.describe('integrations', () => {
 
   test('create a webhook, send a test, see the signed delivery in the log', async ({ page, bridgeLog, host }) => {
     await page.goto(`${host.url}#/integrations`);
+    await unlockAdmin(page); // creating webhooks, tests and on-demand runs are admin actions
     await expect(page.getByRole('heading', { name: 'Integrations' })).toBeVisible();
     // The demo sink webhook exists and is enabled.
     await expect(page.getByTestId('webhook-wh_demo_sink')).toBeVisible();
@@ -92,6 +93,7 @@ test.describe('integrations', () => {
   test('an event from another area (a critical alert on the dashboard channel) is forwarded, signed, to a subscribed webhook', async ({ page, host }) => {
     const secret = 'whsec_UGFnZXJTZWNyZXRGb3JFMkVUZXN0c09ubHkx';
     await page.goto(`${host.url}#/integrations`);
+    await unlockAdmin(page); // creating webhooks, tests and on-demand runs are admin actions
     await page.getByTestId('webhook-add').click();
     await page.getByTestId('wh-name').fill('NOC pager');
     await page.getByTestId('wh-url').fill(url.replace('/erp', '/pager'));
@@ -103,7 +105,7 @@ test.describe('integrations', () => {
     await expect(card).toBeVisible();
 
     const title = `Servidor Principal Offline ${Date.now()}`;
-    await callBridge(page, 'dashboard.simulate', { message: { type: 'critical_alert', data: { id: `fwd-${Date.now()}`, title, severity: 'critical' } } });
+    await callAdmin(page, 'dashboard.simulate', { message: { type: 'critical_alert', data: { id: `fwd-${Date.now()}`, title, severity: 'critical' } } });
     const pager = () => received.filter((r) => r.path === '/pager');
     await expect.poll(() => pager().length, { timeout: 15_000 }).toBeGreaterThan(0);
     const event = new StandardWebhook(secret).verify(pager()[0]!.body, pager()[0]!.headers) as { type: string; data: unknown };
@@ -119,6 +121,7 @@ test.describe('integrations', () => {
 
   test('inbound receiver shows the fiscal events, retention and summary run on demand', async ({ page, host }) => {
     await page.goto(`${host.url}#/integrations`);
+    await unlockAdmin(page); // creating webhooks, tests and on-demand runs are admin actions
     // Demo sender: one event every ~10 s; send one through the bridge-independent path too.
     await page.getByTestId('tab-inbound').click();
     await expect(page.getByTestId('inbound-status')).toContainText('Listening at http://127.0.0.1:');
@@ -141,6 +144,7 @@ test.describe('integrations', () => {
     const context = await browser.newContext({ locale: 'pt-BR', viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
     await page.goto(`${host.url}#/integrations`);
+    await unlockAdmin(page); // the summary run below is an admin action
     await expect(page.getByRole('heading', { name: 'Integrações' })).toBeVisible();
     await expect(page.getByTestId('webhook-wh_demo_sink')).toBeVisible();
     await page.screenshot({ path: `${shots}/webhooks-pt-BR.png`, fullPage: true });

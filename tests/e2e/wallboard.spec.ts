@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import WebSocket from 'ws';
-import { callBridge, expect, startHost, test } from './host';
+import { callAdmin, callBridge, expect, startHost, test } from './host';
 
 const shots = '.tmp/shots-wallboard';
 mkdirSync(shots, { recursive: true });
@@ -17,7 +17,7 @@ async function peer(httpBase: string): Promise<WebSocket> {
   await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
   return ws;
 }
-const simulate = (page: import('@playwright/test').Page, message: object) => callBridge(page, 'dashboard.simulate', { message });
+const simulate = (page: import('@playwright/test').Page, message: object) => callAdmin(page, 'dashboard.simulate', { message });
 
 test.describe('wallboard (seed 004)', () => {
   test('dashboard, tickets and projects boards show the channel’s data, readable at 1080p, in pt-BR and en', async ({ page, host }) => {
@@ -55,7 +55,7 @@ test.describe('wallboard (seed 004)', () => {
     await expect(page.locator('[data-testid=project][data-overdue=true]').first().getByTestId('project-due')).toContainText('overdue');
     await page.screenshot({ path: `${shots}/projects-en-1080p.png` });
 
-    await callBridge(page, 'settings.update', { settings: { ...((await callBridge(page, 'settings.get')) as Result).value as object, language: 'pt-BR' } });
+    await callAdmin(page, 'settings.update', { settings: { ...((await callBridge(page, 'settings.get')) as Result).value as object, language: 'pt-BR' } });
     await page.reload();
     await expect(page.getByRole('heading', { name: 'Projetos' })).toBeVisible();
     await expect(page.locator('[data-testid=project][data-overdue=true]').first().getByTestId('project-due')).toContainText('atrasado');
@@ -72,7 +72,7 @@ test.describe('wallboard (seed 004)', () => {
     await page.getByTestId('wb-tab-control').click();
     await expect(page.getByTestId('client-id')).toHaveValue(/^Kiosk-[A-Z]{5}$/);
     await page.screenshot({ path: `${shots}/control-pt-1440.png`, fullPage: true });
-    await callBridge(page, 'settings.update', { settings: { ...((await callBridge(page, 'settings.get')) as Result).value as object, language: 'auto' } }); // back to the default for the next spec on this host
+    await callAdmin(page, 'settings.update', { settings: { ...((await callBridge(page, 'settings.get')) as Result).value as object, language: 'auto' } }); // back to the default for the next spec on this host
   });
 
   test('malformed and unknown messages are counted and shown; the board keeps its data', async ({ page, host }) => {
@@ -92,7 +92,7 @@ test.describe('wallboard (seed 004)', () => {
   test('kiosk rotates, pauses on interaction and follows a remote switch from another console', async ({ page, host }) => {
     const settings = ((await page.goto(host.url), callBridge(page, 'settings.get')) as Promise<Result>);
     const s = (await settings).value as { kiosk: object };
-    await callBridge(page, 'settings.update', {
+    await callAdmin(page, 'settings.update', {
       settings: { ...s, kiosk: { ...s.kiosk, playlists: [[{ route: '/wallboard', dwellSec: 5 }, { route: '/wallboard/projects', dwellSec: 5 }]], remoteHoldSec: 30, idleResumeSec: 30, preemptSeverities: [] } },
     });
     await page.setViewportSize({ width: 1920, height: 1080 });
@@ -119,7 +119,7 @@ test.describe('wallboard (seed 004)', () => {
   test('a critical alert pre-empts the kiosk, shows a banner, and acknowledging resumes the rotation', async ({ page, host }) => {
     await page.goto(host.url);
     const s = ((await callBridge(page, 'settings.get')) as Result).value as { kiosk: object };
-    await callBridge(page, 'settings.update', { settings: { ...s, kiosk: { ...s.kiosk, playlists: [[{ route: '/wallboard/projects', dwellSec: 600 }]], preemptSeverities: ['critical', 'high'], preemptHoldSec: 120 } } });
+    await callAdmin(page, 'settings.update', { settings: { ...s, kiosk: { ...s.kiosk, playlists: [[{ route: '/wallboard/projects', dwellSec: 600 }]], preemptSeverities: ['critical', 'high'], preemptHoldSec: 120 } } });
     await page.setViewportSize({ width: 1920, height: 1080 });
     await page.goto(host.url + '#/kiosk');
     const kiosk = page.getByTestId('kiosk');
@@ -139,7 +139,7 @@ test.describe('wallboard (seed 004)', () => {
 
   test('leaving the kiosk needs the admin PIN', async ({ page, host }) => {
     await page.goto(host.url);
-    await callBridge(page, 'kiosk.setPin', { pin: '2468' });
+    await callAdmin(page, 'kiosk.setPin', { pin: '2468' });
     await page.goto(host.url + '#/kiosk');
     await expect(page.getByTestId('kiosk')).toBeVisible();
     // A wall shows no cursor; moving the mouse brings it back until it rests for 3 s.
@@ -158,7 +158,7 @@ test.describe('wallboard (seed 004)', () => {
     await page.getByTestId('kiosk-pin-ok').click();
     await expect(page.getByTestId('kiosk')).toHaveCount(0);
     expect(await cursor()).not.toBe('none');
-    await callBridge(page, 'kiosk.setPin', { pin: '' });
+    await callAdmin(page, 'kiosk.setPin', { pin: '' });
   });
 });
 

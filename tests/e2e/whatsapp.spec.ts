@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { callBridge, expect, test } from './host';
+import { callBridge, expect, test, unlockAdmin } from './host';
 
 const shots = '.tmp/shots-whatsapp';
 
@@ -36,6 +36,7 @@ test.describe('WhatsApp instances (Evolution API, demo simulator)', () => {
   test('per-instance mode: a namespace per instance, disconnect and connect one, test it', async ({ page, host }) => {
     await page.goto(`${host.url}#/whatsapp`);
     await expect(page.getByTestId('wa-tile')).toHaveCount(4, { timeout: 20_000 });
+    await unlockAdmin(page); // switching the mode is an admin action
     await page.getByTestId('wa-mode').selectOption('instance');
     const tile = page.locator('[data-testid="wa-tile"][data-instance="vendas-rj"]');
     await expect(tile.getByTestId('state-badge')).toHaveText(/connected|conectado/, { timeout: 20_000 });

@@ -10,7 +10,7 @@ import type { CallerContext } from '../../src-main/core/commands';
 import { KeyFileCipher } from '../../src-main/secrets/cipher';
 import { jwt } from './admin-helpers';
 
-const policy = { freeAttempts: 3, lockoutMs: 30_000, maxLockoutMs: 120_000, cost: 1_024 };
+const policy = { freeAttempts: 3, lockoutMs: 30_000, maxLockoutMs: 120_000, poolFreeAttempts: 8, cost: 1_024 };
 const rendererA: CallerContext = { host: 'web', trusted: true, session: 'renderer-a' };
 const rendererB: CallerContext = { host: 'web', trusted: true, session: 'renderer-b' };
 const remote: CallerContext = { host: 'web', trusted: false, session: 'remote-c' };
@@ -28,6 +28,11 @@ async function makeCore(dataDir = mkdtempSync(join(tmpdir(), 'ops-admin-mod-')),
     ...(config ? { config: config as never } : {}),
   });
 }
+/** A fresh install allows nothing privileged until the first PIN: set it from renderer A (unlocked by it). */
+const firstPin = async (core: Core, pin = '2580') => {
+  const r = await core.commands.dispatch('admin.setPin', { pin }, rendererA);
+  if (!r.ok) throw new Error(JSON.stringify(r.error));
+};
 const call = async (core: Core, cmd: string, args: object, caller: CallerContext) => core.commands.dispatch(cmd, args, caller);
 const value = <T>(r: { ok: boolean; value?: unknown; error?: unknown }) => {
   if (!r.ok) throw new Error(`call failed: ${JSON.stringify(r.error)}`);
@@ -60,15 +65,32 @@ describe('admin module in the core', () => {
     await core?.close();
   });
 
-  it('first run: trusted callers configure; after a PIN, a locked renderer is refused whatever it sends', async () => {
+  it('first run: no privileged command without a PIN — pin-required until a trusted caller sets the first one', async () => {
     core = await makeCore();
-    expect(value(await call(core, 'admin.status', {}, rendererA))).toMatchObject({ pinSet: false, unlocked: true });
-    expect((await call(core, 'tokens.set', { name: 'rpaLogs.token', value: SECRET }, rendererA)).ok).toBe(true);
-    // Untrusted (remote without the bridge token): nothing admin, not even the status.
-    expect(await call(core, 'tokens.set', { name: 'rpaLogs.token', value: 'x'.repeat(20) }, remote)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(value(await call(core, 'admin.status', {}, rendererA))).toMatchObject({ pinSet: false, unlocked: false, trusted: true });
+    for (const [cmd, args] of [
+      ['tokens.set', { name: 'rpaLogs.token', value: SECRET }],
+      ['settings.update', { settings: {} }],
+      ['admin.saveSettings', { settings: {} }],
+      ['secrets.set', { name: 'rpaLogs.token', value: 'stolen-0000000' }],
+      ['admin.export', {}],
+      ['admin.audit', {}],
+    ] as const) {
+      expect(await call(core, cmd, args, rendererA), cmd).toMatchObject({ ok: false, error: { code: 'pin-required', message: expect.stringMatching(/set one first/) } });
+    }
+    expect(core.ctx.secrets.get('rpaLogs.token')).toBeUndefined();
+    // Untrusted (remote without the bridge token): nothing admin, not even the first PIN.
+    expect(await call(core, 'admin.setPin', { pin: '1234' }, remote)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     expect(await call(core, 'admin.unlock', { pin: '1234' }, remote)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
 
-    expect(value(await call(core, 'admin.setPin', { pin: '2580' }, rendererA))).toMatchObject({ pinSet: true, unlocked: true });
+    // Two sessions racing for the first PIN: one wins, the other must unlock with it.
+    const [a, b] = await Promise.all([call(core, 'admin.setPin', { pin: '2580' }, rendererA), call(core, 'admin.setPin', { pin: '9999' }, rendererB)]);
+    expect(a).toMatchObject({ ok: true, value: { pinSet: true, unlocked: true } });
+    expect(b).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    expect((await call(core, 'tokens.set', { name: 'rpaLogs.token', value: SECRET }, rendererA)).ok).toBe(true);
+    expect(await call(core, 'tokens.set', { name: 'rpaLogs.token', value: 'x'.repeat(20) }, remote)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+
+    expect(await call(core, 'admin.setPin', { pin: '0000' }, rendererB)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     // Another renderer session is locked: privileged commands refused by main.
     for (const [cmd, args] of [
       ['settings.update', { settings: {} }],
@@ -87,6 +109,26 @@ describe('admin module in the core', () => {
     // Lock again.
     value(await call(core, 'admin.lock', {}, rendererB));
     expect((await call(core, 'tokens.clear', { name: 'keywordHub.token' }, rendererB)).ok).toBe(false);
+  });
+
+  it('a --config adminPin is the PIN from the start (hash only stored); a restart with the same file keeps the attempt count', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ops-admin-mod-'));
+    core = await makeCore(dir, { settings: {}, secrets: {}, adminPin: '2468' });
+    expect(value(await call(core, 'admin.status', {}, rendererA))).toMatchObject({ pinSet: true, unlocked: false });
+    expect(await call(core, 'tokens.set', { name: 'rpaLogs.token', value: SECRET }, rendererA)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(value<{ check: { result: string } }>(await call(core, 'admin.unlock', { pin: '1111' }, rendererA)).check.result).toBe('wrong-pin');
+    expect(value<{ check: { result: string } }>(await call(core, 'admin.unlock', { pin: '2468' }, rendererA)).check.result).toBe('ok');
+    expect((await call(core, 'tokens.set', { name: 'rpaLogs.token', value: SECRET }, rendererA)).ok).toBe(true);
+    expect(readFileSync(join(dir, 'console.db')).toString('latin1')).not.toContain('2468');
+    await call(core, 'admin.unlock', { pin: '1111' }, rendererB);
+    await core.close();
+    // Re-applying the same PIN at start is no PIN change: the web pool's count of wrong PINs stays.
+    core = await makeCore(dir, { settings: {}, secrets: {}, adminPin: '2468' });
+    expect(core.ctx.storage.getJson('admin.pinAttempts')).toMatchObject({ web: { failures: 1 } });
+    await core.close();
+    // Another PIN in the file replaces the stored one at start.
+    core = await makeCore(dir, { settings: {}, secrets: {}, adminPin: '1357' });
+    expect(value<{ check: { result: string } }>(await call(core, 'admin.unlock', { pin: '1357' }, rendererA)).check.result).toBe('ok');
   });
 
   it('an unlocked session locks itself after the configured inactivity', async () => {
@@ -115,10 +157,16 @@ describe('admin module in the core', () => {
     expect(value<{ result: string }>(await call(core, 'admin.verifyPin', { pin: '2580' }, rendererB)).result).toBe('locked-out');
     expect(value<{ lockedOutUntil: number | null }>(await call(core, 'admin.status', {}, rendererB)).lockedOutUntil).toBeGreaterThan(Date.now());
     expect(core.ctx.alerts.list(false, 50).map((a) => a.key)).toContain('admin:pin-lockout');
+    // Per session: renderer B's guesses lock out neither another web session nor the desktop window.
+    expect(value<{ lockedOutUntil: number | null; attemptsLeft: number }>(await call(core, 'admin.status', {}, rendererA))).toMatchObject({ lockedOutUntil: null, attemptsLeft: 3 });
+    expect(value<{ check: { result: string } }>(await call(core, 'admin.unlock', { pin: '2580' }, rendererA)).check.result).toBe('ok');
+    const window1: CallerContext = { host: 'electron', trusted: true, session: 'window-1' };
+    expect(value<{ result: string }>(await call(core, 'admin.verifyPin', { pin: '2580' }, window1)).result).toBe('ok');
   });
 
   it('tokens.list shows claims and masks, never values; an auth-failed link marks the token rejected', async () => {
     core = await makeCore(undefined, { settings: {}, secrets: { 'evolution.apiKey': SECRET2 } });
+    await firstPin(core);
     value(await call(core, 'tokens.set', { name: 'rpaLogs.token', value: SECRET }, rendererA));
     const list = value<Array<{ name: string; status: string; claims: unknown; masked: string; backend: string }>>(await call(core, 'tokens.list', {}, rendererA));
     const text = JSON.stringify(list);
@@ -143,6 +191,7 @@ describe('admin module in the core', () => {
 
   it('login flow: credentials used once and not kept unless asked; refused credentials are a field error', async () => {
     core = await makeCore();
+    await firstPin(core);
     const settings = core.ctx.settings.get();
     value(await call(core, 'admin.saveSettings', { settings: { ...settings, extra: { admin: { logins: { 'rpaLogs.token': { url: loginUrl } } } } } }, rendererA));
     const refused = await call(core, 'tokens.login', { name: 'rpaLogs.token', username: 'admin', password: 'wrong' }, rendererA);
@@ -167,6 +216,7 @@ describe('admin module in the core', () => {
 
   it('saveSettings validates every field with typed issues and applies changes without restart', async () => {
     core = await makeCore();
+    await firstPin(core);
     const settings = core.ctx.settings.get();
     const bad = structuredClone(settings) as Record<string, unknown> & typeof settings;
     bad.upstreams.rpaLogs.url = 'not a url';
@@ -183,9 +233,25 @@ describe('admin module in the core', () => {
     expect(value<{ autoLockMs: number }>(await call(core, 'admin.status', {}, rendererA)).autoLockMs).toBe(120_000);
   });
 
+  it('a deeply nested settings value is refused as invalid-argument; settings.get still answers the old settings', async () => {
+    core = await makeCore();
+    value(await call(core, 'admin.setPin', { pin: '2580' }, rendererA));
+    let nested: unknown = 1;
+    for (let i = 0; i < 20_000; i++) nested = { a: nested };
+    const before = core.ctx.settings.get();
+    for (const cmd of ['settings.update', 'admin.saveSettings']) {
+      expect(await call(core, cmd, { settings: { ...before, extra: { x: nested } } }, rendererA)).toMatchObject({ ok: false, error: { code: 'invalid-argument', issues: [{ path: expect.stringMatching(/^extra\.x/), message: expect.stringMatching(/nested too deeply/) }] } });
+    }
+    const after = await call(core, 'settings.get', {}, rendererB);
+    // What the bridge does with every answer: before the fix this threw inside the socket's message handler.
+    expect(() => JSON.stringify(after)).not.toThrow();
+    expect(value(after)).toEqual(before);
+  });
+
   it('export/import round trip through the commands; the audit log records what and when, never secret values', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ops-admin-mod-'));
     core = await makeCore(dir);
+    await firstPin(core);
     value(await call(core, 'tokens.set', { name: 'rpaLogs.token', value: SECRET }, rendererA));
     value(await call(core, 'tokens.set', { name: 'evolution.apiKey', value: SECRET2 }, rendererA));
     const s = core.ctx.settings.get();
@@ -203,6 +269,7 @@ describe('admin module in the core', () => {
 
     // A new machine: import.
     core = await makeCore();
+    await firstPin(core);
     const dry = value<{ applied: boolean; secrets: string[] }>(await call(core, 'admin.import', { content: sealed.content, passphrase: 'long enough phrase', dryRun: true }, rendererA));
     expect(dry).toMatchObject({ applied: false, secrets: ['evolution.apiKey', 'rpaLogs.token'] });
     expect(core.ctx.secrets.get('rpaLogs.token')).toBeUndefined();

@@ -65,6 +65,62 @@ describe('SettingsStore', () => {
   });
 });
 
+/** `{"a":{"a":…}}` `levels` deep: passes `z.unknown()` but breaks JSON.stringify at 20,000. */
+const deep = (levels: number): unknown => {
+  let value: unknown = 1;
+  for (let i = 0; i < levels; i++) value = { a: value };
+  return value;
+};
+const deepText = (levels: number) => '{"a":'.repeat(levels) + '1' + '}'.repeat(levels);
+
+describe('settings size limits (hostile input)', () => {
+  it('a deeply nested update is refused with a typed error before anything is kept; the old settings stay and still serialize', () => {
+    const file = join(tmp(), 'settings.json');
+    const store = new SettingsStore(file);
+    store.patch((s) => ((s.language = 'en'), s));
+    const seen: unknown[] = [];
+    store.onChange((next) => seen.push(next));
+    for (const extra of [{ x: deep(20_000) }, { x: deep(33) }, { x: 'y'.repeat(100_001) }]) {
+      let caught: unknown;
+      try {
+        store.update({ ...store.get(), extra });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(SettingsError);
+      expect((caught as SettingsError).issues[0]!.path).toMatch(/^extra\.x/);
+    }
+    expect(seen).toEqual([]);
+    expect(store.get().extra).toEqual({});
+    expect(() => JSON.stringify(store.get())).not.toThrow();
+    expect(JSON.parse(readFileSync(file, 'utf8')).language).toBe('en');
+    // Deep but within the limit is fine (other areas' sections).
+    expect(store.update({ ...store.get(), extra: { x: deep(20) } }).extra.x).toEqual(deep(20));
+  });
+
+  it('a settings file with such content is kept aside with a warning; the console starts on the last good copy', () => {
+    const dir = tmp();
+    const file = join(dir, 'settings.json');
+    const first = new SettingsStore(file);
+    first.patch((s) => ((s.language = 'en'), s));
+    first.patch((s) => ((s.upstreams.dashboard.clientId = 'Kiosk-ABCDE'), s)); // the .bak now holds language: en
+    writeFileSync(file, `{"version":1,"extra":{"x":${deepText(20_000)}}}`);
+    const store = new SettingsStore(file);
+    expect(store.warnings[0]).toMatch(/unreadable \(.*extra\.x.*nested too deeply.*kept as .*corrupt/);
+    expect(store.get().language).toBe('en');
+    expect(() => JSON.stringify(store.get())).not.toThrow();
+  });
+
+  it('a --config file with such content is refused with the field named (the host exits 2 with it)', () => {
+    const file = join(tmp(), 'c.json');
+    writeFileSync(file, `{"extra":{"x":${deepText(20_000)}}}`);
+    expect(() => readConfigFile(file)).toThrow(SettingsError);
+    expect(() => readConfigFile(file)).toThrow(/extra\.x.*nested too deeply/);
+    writeFileSync(file, JSON.stringify({ secrets: { 'rpaLogs.token': 'x'.repeat(200_000) } }));
+    expect(() => readConfigFile(file)).toThrow(/secrets\.rpaLogs\.token: text too long/);
+  });
+});
+
 describe('--config FILE', () => {
   it('reads settings with inline secrets', () => {
     const file = join(tmp(), 'c.json');
@@ -72,6 +128,16 @@ describe('--config FILE', () => {
     const { settings, secrets } = readConfigFile(file);
     expect(settings.upstreams.evolution.mode).toBe('instance');
     expect(secrets).toEqual({ 'evolution.apiKey': 'k' });
+  });
+
+  it('may carry the admin PIN (plain, like the inline secrets), kept out of the settings', () => {
+    const file = join(tmp(), 'c.json');
+    writeFileSync(file, JSON.stringify({ language: 'en', adminPin: '2468' }));
+    const config = readConfigFile(file);
+    expect(config.adminPin).toBe('2468');
+    expect(JSON.stringify(config.settings)).not.toContain('2468');
+    writeFileSync(file, JSON.stringify({ adminPin: '12' }));
+    expect(() => readConfigFile(file)).toThrow(/adminPin: the PIN needs at least 4 characters/);
   });
 
   it('names the bad field and does not touch the file', () => {
