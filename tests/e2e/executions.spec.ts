@@ -14,8 +14,8 @@ test.beforeAll(async () => {
 test.afterAll(async () => host?.stop());
 
 const shots = '.tmp/shots-executions';
-async function open(page: Page, path = '/executions') {
-  await page.goto(`${host.url}#${path}`);
+async function open(page: Page, path = '/executions', on = host) {
+  await page.goto(`${on.url}#${path}`);
   await expect(page.getByTestId('hub-state')).toHaveAttribute('class', /state-open/);
 }
 
@@ -79,7 +79,25 @@ test('starts an execution and watches it complete, with keywords, clusters, resu
 });
 
 test('pause, resume and cancel are enabled only where the state machine allows them', async ({ page }) => {
-  await open(page);
+  // At the fast pace a run can end before a busy machine clicks Pause: this one runs at the
+  // demo's slow pace (~2 min), so every step below happens while it is still running.
+  const slow = await startHost(['--demo'], { env: { OPS_DEMO_SPEED: '0.25' } });
+  try {
+    await pauseResumeCancel(page, slow);
+  } finally {
+    await slow.stop();
+  }
+
+  await page.goto(`${host.url}#/executions`);
+  await expect(page.getByTestId('exec-table')).toBeVisible();
+  const rows = page.locator('.exec-row');
+  expect(await rows.count()).toBeGreaterThanOrEqual(2);
+  await expect(page.getByTestId('exec-progress').first()).toHaveText(/^\d+\/\d+ · \d+\.\d%$/);
+  await page.screenshot({ path: `${shots}/list-en.png` });
+});
+
+async function pauseResumeCancel(page: Page, on: ConsoleHost) {
+  await open(page, '/executions', on);
   await page.getByTestId('form-blogUrl').fill('https://pausa.exemplo.com');
   await page.getByTestId('form-maxKeywords').fill('2000');
   await page.getByTestId('form-submit').click();
@@ -95,14 +113,7 @@ test('pause, resume and cancel are enabled only where the state machine allows t
   await page.getByTestId('exec-cancelar').click();
   await expect(page.getByTestId('exec-status')).toHaveAttribute('data-status', 'cancelada');
   for (const a of ['pausar', 'resumir', 'cancelar']) await expect(page.getByTestId(`exec-${a}`)).toBeDisabled();
-
-  await page.goto(`${host.url}#/executions`);
-  await expect(page.getByTestId('exec-table')).toBeVisible();
-  const rows = page.locator('.exec-row');
-  expect(await rows.count()).toBeGreaterThanOrEqual(2);
-  await expect(page.getByTestId('exec-progress').first()).toHaveText(/^\d+\/\d+ · \d+\.\d%$/);
-  await page.screenshot({ path: `${shots}/list-en.png` });
-});
+}
 
 test('notifications with their links, preferences, and monitoring charts', async ({ page }) => {
   await open(page, '/executions?tab=monitoring');
@@ -110,7 +121,9 @@ test('notifications with their links, preferences, and monitoring charts', async
   await page.getByTestId('mon-apply').click();
   await expect(page.getByTestId('mon-empty')).toHaveCount(0, { timeout: 10_000 });
   await expect(page.locator('[data-testid="chart-cpu"] canvas')).toBeVisible();
-  await page.waitForTimeout(2_500);
+  await expect(page.getByTestId('mon-interval')).toHaveValue('1000');
+  // Reopened, the panel shows the choice main keeps (not the default).
+  await open(page, '/executions?tab=monitoring');
   await expect(page.getByTestId('mon-interval')).toHaveValue('1000');
   await page.screenshot({ path: `${shots}/monitoring-en.png` });
 

@@ -100,20 +100,29 @@ test.describe('WhatsApp instances (Evolution API, demo simulator)', () => {
   });
 
   test('screenshots in pt-BR and en', async ({ browser, host }) => {
+    test.slow(); // four browser contexts and ten screenshots
     mkdirSync(shots, { recursive: true });
+    const ready = { stream: 'wa-stream', metrics: 'wa-metrics', config: 'wa-config' } as const;
     for (const locale of ['pt-BR', 'en-US'] as const) {
       for (const [w, h] of [[1440, 900], [1920, 1080]] as const) {
         const context = await browser.newContext({ locale, viewport: { width: w, height: h } });
         const page = await context.newPage();
         await page.goto(`${host.url}#/whatsapp`);
         await expect(page.locator('[data-testid="wa-tile"] [data-testid="wa-qr"] img')).toBeVisible({ timeout: 30_000 });
-        await page.waitForTimeout(1_500);
+        await expect(page.getByTestId('wa-events').first()).not.toHaveText('0');
         await page.screenshot({ path: `${shots}/board-${locale}-${w}.png` });
         if (w === 1440) {
           for (const tab of ['stream', 'metrics', 'config'] as const) {
             await page.getByTestId(`wa-tab-${tab}`).click();
-            await page.waitForTimeout(1_500);
-            if (tab === 'stream') await page.getByTestId('wa-event').last().click();
+            await expect(page.getByTestId(ready[tab])).toBeVisible();
+            if (tab === 'stream') {
+              // A live list moves under the pointer: pause it, then open the newest event shown.
+              await expect(page.getByTestId('wa-event').first()).toBeVisible();
+              await page.getByTestId('wa-pause').click();
+              await expect(page.getByTestId('wa-pause')).toContainText(/Paused|Pausado/);
+              await page.getByTestId('wa-event').last().click();
+              await expect(page.getByTestId('wa-event-details')).toBeVisible();
+            }
             await page.screenshot({ path: `${shots}/${tab}-${locale}.png` });
           }
         }
