@@ -123,13 +123,15 @@ const suite: BenchSuite = {
     await feed(n, (e) => socket.send(JSON.stringify(e)));
     const b = await bareDone;
     b.ms = performance.now() - t1;
+    // Listen before the page connects: its handshake can finish before evaluate() returns.
+    const secondConnected = new Promise<import('ws').WebSocket>((r) => wss.once('connection', r));
     await page.evaluate(() => {
       const w = window as unknown as { seen: number };
       w.seen = 0;
       const ws = new WebSocket(location.href.replace(/^http/, 'ws'));
       ws.onmessage = (m) => (w.seen = JSON.parse(String(m.data)).seq);
     });
-    const second = await new Promise<import('ws').WebSocket>((r) => wss.once('connection', r));
+    const second = await secondConnected;
     const bareLatency = await latencies(40, async (seq) => {
       second.send(JSON.stringify(entry(seq)));
       await page.waitForFunction((s) => (window as unknown as { seen: number }).seen === s, seq, { polling: 'raf' });
