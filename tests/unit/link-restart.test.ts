@@ -14,6 +14,7 @@ import type { Link } from '../../src-main/upstreams/lifecycle';
 import { RpaLogs } from '../../src-main/upstreams/rpa-logs';
 import { openWebSocket } from '../../src-main/upstreams/ws-link';
 import { Evolution } from '../../src-main/upstreams/evolution';
+import { createKeywordHub } from '../../src-main/upstreams/keyword-hub';
 import { startIoServer, startSseServer, startWsServer, type IoUpstream, type SseServer, type WsServer } from './hostile-servers';
 import { until } from './until';
 
@@ -162,6 +163,39 @@ describe('an error escaping a connector restarts that connector, never the proce
     await until('after', () => got.includes('after'));
     expect(got).toEqual(['before', 'after']);
     expect(alerts.some((a) => a.key === 'console:link-restarted:evolution' && a.detail === 'history bug')).toBe(true);
+  });
+
+  it("the keyword hub: a throw in one of its parts' own timers (the status publish) restarts its link", async () => {
+    const server = await startWsServer();
+    servers.push(server);
+    const settings = defaultSettings();
+    settings.upstreams.keywordHub.url = server.url;
+    let link: () => Link = () => {
+      throw new Error('not started');
+    };
+    const { core, alerts } = await boot(
+      [
+        (ctx) => {
+          const hub = createKeywordHub(ctx);
+          link = hub.connector.link;
+          return hub.module;
+        },
+      ],
+      settings,
+      { 'keywordHub.token': 't' },
+    );
+    await until('open', () => server.clients === 1 && link().currentState === 'open');
+    // 'executions.hub' is published only from the status board's coalescing timer.
+    const publish = core.hub.publish.bind(core.hub);
+    let bombs = 1;
+    core.hub.publish = ((ch, data) => {
+      if (ch === 'executions.hub' && bombs-- > 0) throw new Error('status board bug');
+      publish(ch, data);
+    }) as typeof core.hub.publish;
+    // An unknown event is counted on the status board, which publishes it from that timer.
+    server.send(JSON.stringify({ event: 'EVENTO_NOVO', data: {}, timestamp: new Date().toISOString() }));
+    await until('the timer restarted the link', () => link().status().restarts === 1 && server.connections === 2 && server.clients === 1 && link().currentState === 'open', 8_000);
+    expect(alerts.some((a) => a.key === 'console:link-restarted:keywordHub' && a.detail === 'status board bug')).toBe(true);
   });
 
   it('a stopped link stays stopped: the error is counted, nothing reconnects', async () => {
