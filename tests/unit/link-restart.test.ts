@@ -1,21 +1,17 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type WebSocket from 'ws';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JournalEntry } from '../../src-main/contract';
 import type { Alert } from '../../src-main/contract/alerts';
 import type { LogLine } from '../../src-main/contract/logs';
 import { defaultSettings } from '../../src-main/contract/settings';
-import { createCore, type Core } from '../../src-main/core/app-core';
 import type { ModuleFactory } from '../../src-main/core/context';
-import { KeyFileCipher } from '../../src-main/secrets/cipher';
 import type { Link } from '../../src-main/upstreams/lifecycle';
 import { RpaLogs } from '../../src-main/upstreams/rpa-logs';
 import { openWebSocket } from '../../src-main/upstreams/ws-link';
 import { Evolution } from '../../src-main/upstreams/evolution';
 import { createKeywordHub } from '../../src-main/upstreams/keyword-hub';
-import { startIoServer, startSseServer, startWsServer, type IoUpstream, type SseServer, type WsServer } from './hostile-servers';
+import { startIoServer, startSseServer, startWsServer } from './hostile-servers';
+import { testCores } from './test-cores';
 import { until } from './until';
 
 /**
@@ -24,19 +20,10 @@ import { until } from './until';
  * the process and the other links go on.
  */
 
-let cores: Core[] = [];
-let servers: Array<WsServer | SseServer | IoUpstream> = [];
-afterEach(async () => {
-  for (const core of cores) await core.close();
-  await Promise.all(servers.map((s) => s.close()));
-  cores = [];
-  servers = [];
-});
+const { boot: bootCore, servers } = testCores('ops-restart-');
 
 async function boot(modules: ModuleFactory[], settings = defaultSettings(), secrets: Record<string, string> = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'ops-restart-'));
-  const core = await createCore({ host: 'web', version: 'test', dataDir, cipher: new KeyFileCipher(join(dataDir, 'k')), demo: false, config: { settings, secrets }, modules });
-  cores.push(core);
+  const core = await bootCore({ settings, secrets, modules });
   const alerts: Alert[] = [];
   const journal: JournalEntry[] = [];
   core.hub.on('alerts.changed', (a) => alerts.push(a));
