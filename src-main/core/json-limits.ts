@@ -113,12 +113,13 @@ export function checkJsonText(text: string, limits: Partial<JsonLimits>): JsonLi
 interface Frame {
   v: object;
   depth: number;
-  key: string;
+  /** Its key in the parent (an index for arrays: made a string only for a path). */
+  key: string | number;
   up: Frame | undefined;
 }
 
 /** The dotted path of a frame (and a child key), built only when a breach is reported. */
-function pathOf(frame: Frame | undefined, child?: string): string {
+function pathOf(frame: Frame | undefined, child?: string | number): string {
   const parts = child === undefined ? [] : [child];
   for (let f = frame; f?.up; f = f.up) parts.push(f.key);
   return parts.reverse().join('.');
@@ -160,9 +161,9 @@ export function checkJsonValue(value: unknown, limits: Partial<JsonLimits>): Jso
       }
       const item: unknown = array ? array[i] : (frame.v as Record<string, unknown>)[key!];
       if (typeof item === 'string') {
-        if (item.length > maxString) return { code: 'string-too-long', limit: maxString, actual: item.length, path: pathOf(frame, key ?? String(i)) };
+        if (item.length > maxString) return { code: 'string-too-long', limit: maxString, actual: item.length, path: pathOf(frame, key ?? i) };
         chars += item.length + 2;
-      } else if (typeof item === 'object' && item !== null) stack.push({ v: item, depth: frame.depth + 1, key: key ?? String(i), up: frame });
+      } else if (typeof item === 'object' && item !== null) stack.push({ v: item, depth: frame.depth + 1, key: key ?? i, up: frame });
       else chars += 8;
     }
     if (chars > maxChars) return { code: 'too-large', limit: maxChars };
