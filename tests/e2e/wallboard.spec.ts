@@ -201,6 +201,7 @@ test('a fresh install (no PIN at all): leaving the kiosk offers the first-PIN se
     await leave('');
     await expect(page.getByTestId('pin-setup')).toBeVisible();
     await expect(page.getByTestId('kiosk')).toBeVisible();
+    await page.screenshot({ path: `${shots}/kiosk-first-pin-en-1080p.png` });
     await page.getByTestId('setup-pin').fill('97531');
     await page.getByTestId('setup-pin-confirm').fill('97531');
     await page.getByTestId('setup-save').click();
