@@ -201,8 +201,8 @@ export const dashboardCommands = {
   }),
   'kiosk.exit': command({
     input: z.object({ pin: z.string().max(64).default('') }),
-    output: z.object({ ok: z.boolean() }),
-    summary: 'Leave kiosk mode; needs the admin PIN when one is set.',
+    output: z.object({ ok: z.boolean(), reason: z.enum(['wrong-pin', 'locked-out', 'pin-required']).optional() }),
+    summary: 'Leave kiosk mode with the kiosk PIN, or the admin PIN when no kiosk PIN is set; with no PIN at all it answers pin-required (set the first admin PIN first).',
   }),
   'kiosk.setPin': command({
     input: z.object({ pin: z.string().regex(/^\d{4,12}$/, '4 to 12 digits').or(z.literal('')) }),

@@ -1,6 +1,6 @@
 import type { CallResult } from '../contract';
 import type { CallerContext, CommandRegistry } from './commands';
-import { bridgeJsonLimits, checkJsonValue } from './json-limits';
+import { checkJsonValue, describeJsonBreach, JSON_LIMITS } from './json-limits';
 
 /**
  * A bridge call from a host that receives values, not text (Electron IPC): the same edge
@@ -9,8 +9,8 @@ import { bridgeJsonLimits, checkJsonValue } from './json-limits';
  */
 export async function dispatchGuarded(commands: Pick<CommandRegistry, 'dispatch'>, cmd: unknown, args: unknown, caller: CallerContext, onInternal: (error: unknown) => void): Promise<CallResult> {
   if (typeof cmd !== 'string' || cmd.length > 200) return { ok: false, error: { code: 'invalid-argument', message: 'command name must be a string of at most 200 characters' } };
-  const breach = checkJsonValue(args, bridgeJsonLimits);
-  if (breach) return { ok: false, error: { code: 'invalid-argument', message: `arguments over the bridge limits (${breach.code}, ${breach.limit})` } };
+  const breach = checkJsonValue(args, JSON_LIMITS.bridge);
+  if (breach) return { ok: false, error: { code: 'invalid-argument', message: `arguments over the bridge limits: ${describeJsonBreach(breach)}` } };
   try {
     return await commands.dispatch(cmd, args, caller);
   } catch (error) {

@@ -84,6 +84,20 @@ export function autostartPlan(env: AutostartEnv, enabled: boolean): AutostartPla
   return { kind: 'xdg', enabled, exec };
 }
 
+/** Why leaving kiosk mode was refused (`kiosk.exit`). */
+export type KioskExitRefusal = 'wrong-pin' | 'locked-out' | 'pin-required';
+
+/**
+ * Leaving kiosk mode without a kiosk PIN: the admin PIN decides (`admin.verifyPin`'s result;
+ * undefined when no admin module answered). No admin PIN at all is not a free exit: a fresh
+ * install must set its first PIN (the setup step) before anyone leaves the wall.
+ */
+export function kioskExitByAdminPin(result: string | undefined): 'exit' | KioskExitRefusal {
+  if (result === 'ok') return 'exit';
+  if (result === 'wrong-pin' || result === 'locked-out') return result;
+  return 'pin-required';
+}
+
 /** `kiosk.*` commands: leave kiosk mode with the PIN, set the PIN. */
 export const kioskModule: ModuleFactory = (ctx) => ({
   name: 'kiosk',
@@ -97,17 +111,27 @@ export const kioskModule: ModuleFactory = (ctx) => ({
       ctx.journal.record({ upstream: 'console', type: 'kiosk.pin', level: 'info', ids: {}, summary: pin ? 'kiosk PIN set' : 'kiosk PIN cleared', raw: null });
       return { pinSet: !!pin };
     });
-    ctx.commands.handle('kiosk.exit', ({ pin }) => {
+    ctx.commands.handle('kiosk.exit', async ({ pin }, caller) => {
+      const stored = ctx.secrets.get(PIN_SECRET);
+      if (!stored) {
+        // No kiosk PIN: the admin PIN, with its own per-session lock-out.
+        const check = await ctx.commands.dispatch('admin.verifyPin', { pin }, caller);
+        const outcome = kioskExitByAdminPin(check.ok ? (check.value as { result?: string }).result : undefined);
+        ctx.journal.record({ upstream: 'console', type: 'kiosk.exit', level: outcome === 'exit' ? 'info' : 'warn', ids: {}, summary: outcome === 'exit' ? 'kiosk mode left' : `kiosk exit refused (${outcome})`, raw: null });
+        if (outcome !== 'exit') return { ok: false, reason: outcome };
+        ctx.hub.publish('kiosk.exited', { at: Date.now() });
+        return { ok: true };
+      }
       // A few wrong guesses lock the PIN for a minute (someone at the wall guessing).
-      if (Date.now() < lockedUntil) return { ok: false };
-      const ok = verifyPin(pin, ctx.secrets.get(PIN_SECRET));
+      if (Date.now() < lockedUntil) return { ok: false, reason: 'locked-out' as const };
+      const ok = verifyPin(pin, stored);
       ctx.journal.record({ upstream: 'console', type: 'kiosk.exit', level: ok ? 'info' : 'warn', ids: {}, summary: ok ? 'kiosk mode left' : 'wrong kiosk PIN', raw: null });
       if (!ok) {
         if (++failures >= 5) {
           failures = 0;
           lockedUntil = Date.now() + 60_000;
         }
-        return { ok: false };
+        return { ok: false, reason: 'wrong-pin' as const };
       }
       failures = 0;
       ctx.hub.publish('kiosk.exited', { at: Date.now() });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Severity } from '../contract';
+import { privateDirMode, privateFileMode } from './data-dir';
 import type { SoundChoice } from '../contract/alerts';
 
 /**
@@ -163,11 +164,12 @@ export class SoundCache {
       const bytes = Buffer.concat(chunks);
       const kind = sniffAudio(bytes);
       if (!kind) return { ok: false, reason: `not audio (content does not look like WAV, MP3 or Ogg${type ? `; content-type ${type}` : ''})` };
-      mkdirSync(this.options.dir, { recursive: true });
+      // Private like the rest of the data folder (docs/security.md): not the umask's 0644.
+      mkdirSync(this.options.dir, { recursive: true, mode: privateDirMode });
       const name = this.nameOf(href);
       const file = join(this.options.dir, `${name}.${kind}`);
       const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, bytes);
+      writeFileSync(tmp, bytes, { mode: privateFileMode });
       renameSync(tmp, file);
       this.trim();
       return { ok: true, file, src: `media/sounds/${name}.${kind}`, kind, bytes: bytes.length };

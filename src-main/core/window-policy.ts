@@ -50,4 +50,12 @@ export function mayOpenExternal(url: string, hosts: ReadonlySet<string>): boolea
 }
 
 /** The tray's Quit: in kiosk mode it asks for the admin PIN (the kiosk exit prompt) first. */
-export const trayQuitAction = (kioskActive: boolean): 'quit' | 'ask-pin' => (kioskActive ? 'ask-pin' : 'quit');
+export const trayQuitAction = (kioskActive: boolean): 'quit' | 'ask-pin' => (kioskCloseAction(kioskActive, false) === 'allow' ? 'quit' : 'ask-pin');
+
+/**
+ * Every other way out of a kiosk window — Alt+F4 or the window manager's close (`close`),
+ * Cmd+Q and the app menu's Quit (`before-quit`): prevented in kiosk mode unless the exit was
+ * confirmed with the PIN (`kiosk.exited`); the host then opens the same PIN prompt
+ * (`kiosk.exitRequested`) instead.
+ */
+export const kioskCloseAction = (kioskActive: boolean, exitConfirmed: boolean): 'allow' | 'ask-pin' => (kioskActive && !exitConfirmed ? 'ask-pin' : 'allow');

@@ -15,7 +15,15 @@ export interface KioskHost {
 
 export const wantsKiosk = (core: Core): boolean => process.argv.includes('--kiosk') || core.ctx.settings.get().kiosk.enabled;
 
-function electronKioskPlatform(options: { preload: string; icon: string; externalHosts: () => ReadonlySet<string> }): KioskPlatform {
+interface KioskWindowOptions {
+  preload: string;
+  icon: string;
+  externalHosts: () => ReadonlySet<string>;
+  /** Alt+F4 or the window manager closing a kiosk window: false prevents it (the PIN prompt opens instead). */
+  mayClose(): boolean;
+}
+
+function electronKioskPlatform(options: KioskWindowOptions): KioskPlatform {
   return {
     displays: () => screen.getAllDisplays().map((d) => ({ id: d.id, bounds: d.bounds })),
     onDisplaysChanged(listener) {
@@ -31,12 +39,14 @@ function electronKioskPlatform(options: { preload: string; icon: string; externa
     },
     openWindow(display, route) {
       const win = createConsoleWindow({ preload: options.preload, icon: options.icon, externalHosts: options.externalHosts, route, kiosk: true, bounds: display.bounds });
+      // `destroy()` (below, when kiosk mode ends) emits no `close`: only a user's close lands here.
+      win.on('close', (event) => !options.mayClose() && event.preventDefault());
       return { close: () => !win.isDestroyed() && win.destroy() };
     },
   };
 }
 
-export function startKiosk(core: Core, options: { preload: string; icon: string; externalHosts: () => ReadonlySet<string>; onExit(): void }): KioskHost {
+export function startKiosk(core: Core, options: KioskWindowOptions & { onExit(): void }): KioskHost {
   const screens = new KioskScreens(electronKioskPlatform(options));
   const stop = () => {
     offExit();

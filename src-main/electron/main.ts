@@ -5,7 +5,7 @@ import pkg from '../../package.json';
 import { createCore, type Core } from '../core/app-core';
 import { installLastResort } from '../core/last-resort';
 import { allModules } from '../core/modules';
-import { trayQuitAction, upstreamHosts } from '../core/window-policy';
+import { kioskCloseAction, trayQuitAction, upstreamHosts } from '../core/window-policy';
 import { KeyFileCipher, type Cipher } from '../secrets/cipher';
 import { registerAppScheme, serveApp } from './app-protocol';
 import { bindIpc } from './ipc';
@@ -24,6 +24,8 @@ let core: Core | null = null;
 let kiosk: KioskHost | null = null;
 /** The tray's Quit was chosen in kiosk mode: quit once the kiosk is left with the PIN. */
 let quitAfterKioskExit = false;
+/** Set once `kiosk.exited` (the PIN was given): kiosk windows and the app may close from then on. */
+let kioskExitConfirmed = false;
 
 function showMain(): void {
   const [win] = allWindows();
@@ -42,9 +44,20 @@ function openMain(): BrowserWindow {
 
 function requestQuit(): void {
   if (trayQuitAction(kiosk !== null) === 'quit' || !core) return app.quit();
-  // Kiosk: the screens open the kiosk exit's PIN prompt; `kiosk.exit` checks the PIN in main.
+  askKioskExit();
+}
+
+/** Kiosk: the screens open the kiosk exit's PIN prompt; `kiosk.exit` checks the PIN in main, then the app quits. */
+function askKioskExit(): void {
   quitAfterKioskExit = true;
-  core.hub.publish('kiosk.exitRequested', { at: Date.now(), reason: 'quit' });
+  core?.hub.publish('kiosk.exitRequested', { at: Date.now(), reason: 'quit' });
+}
+
+/** A kiosk window's close (Alt+F4) or the app's quit (Cmd+Q, `before-quit`): only once the PIN confirmed the exit. */
+function mayClose(): boolean {
+  if (kioskCloseAction(kiosk !== null, kioskExitConfirmed) === 'allow') return true;
+  askKioskExit();
+  return false;
 }
 
 function chooseCipher(dataDir: string, warnings: string[]): Cipher {
@@ -61,7 +74,10 @@ app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
 app.on('activate', () => allWindows().length === 0 && openMain());
-app.on('before-quit', () => void core?.close());
+app.on('before-quit', (event) => {
+  if (!mayClose()) return event.preventDefault();
+  void core?.close();
+});
 app.on('web-contents-created', (_event, contents) => {
   contents.on('will-attach-webview', (event) => event.preventDefault());
   // Any web contents (not only our windows) may open nothing by itself.
@@ -83,7 +99,9 @@ void app.whenReady().then(async () => {
       preload: preloadPath(outDir),
       icon: join(resourcesDir, 'icon.png'),
       externalHosts,
+      mayClose,
       onExit: () => {
+        kioskExitConfirmed = true;
         kiosk = null;
         if (quitAfterKioskExit) app.quit();
         else openMain();

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { listen, portOf } from '../core/http-listen';
+import { checkJsonText, JSON_LIMITS } from '../core/json-limits';
 import type { StatementSync } from 'node:sqlite';
 import { z } from 'zod';
 import type { InboundEvent, InboundSource, IntegrationSettings } from '../contract/integrations';
@@ -72,7 +73,7 @@ const Payload = z.looseObject({
 /** Seen ids are remembered this long for schemes without a signed timestamp. */
 const UNTIMED_REPLAY_WINDOW_MS = 24 * 3_600_000;
 /** Deeper JSON is refused before parsing: every later stringify (journal, outbound) stays safe. */
-export const MAX_JSON_DEPTH = 32;
+export const MAX_JSON_DEPTH = JSON_LIMITS.inbound.maxDepth;
 const MINUTE = 60_000;
 /** Address windows kept before expired ones are swept (a flood from many addresses stays bounded). */
 const MAX_ADDRESS_WINDOWS = 10_000;
@@ -92,22 +93,8 @@ export interface InboundOptions {
   onRefusalMinute?(minute: RefusalMinute): void;
 }
 
-/** Deepest nesting of arrays/objects in a JSON text, scanning stops once past `max`. */
-export function jsonDepthOver(text: string, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92) i++; // backslash: skip the escaped character
-      else if (c === 34) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 123 || c === 91) {
-      if (++depth > max) return true;
-    } else if (c === 125 || c === 93) depth--;
-  }
-  return false;
-}
+/** Whether a JSON text nests deeper than `max` (the scan of `core/json-limits.ts`). */
+export const jsonDepthOver = (text: string, max: number): boolean => checkJsonText(text, { maxDepth: max })?.code === 'too-deep';
 
 /** The budget key of a client: its IPv4 address, or the /64 of an IPv6 one (one host has many). */
 export function clientKey(address: string | undefined): string {
@@ -360,7 +347,7 @@ export class InboundReceiver {
     if (!budget.ok) return this.refuse(req, res, 'rate-limited', source.name, `over ${settings.rateLimitPerMin}/min`, { ...rate, 'retry-after': String(budget.retryAfterSec) });
 
     const text = body.toString('utf8');
-    if (jsonDepthOver(text, MAX_JSON_DEPTH)) return this.refuse(req, res, 'too-deep', source.name, `JSON nested deeper than ${MAX_JSON_DEPTH}`, rate);
+    if (checkJsonText(text, JSON_LIMITS.inbound)) return this.refuse(req, res, 'too-deep', source.name, `JSON nested deeper than ${MAX_JSON_DEPTH}`, rate);
     let raw: unknown;
     try {
       raw = JSON.parse(text);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { Pin } from '../contract/admin';
 import { Settings, defaultSettings, type Settings as SettingsValue } from '../contract/settings';
 import { writeFileAtomic } from './atomic';
-import { jsonLimitProblem } from './limits';
+import { checkJsonValue, JSON_LIMITS, type JsonLimitBreach } from '../core/json-limits';
 
 export class SettingsError extends Error {
   constructor(
@@ -16,6 +16,26 @@ export class SettingsError extends Error {
 
 /** A settings or config file larger than this is not read at all (settings are a few KB). */
 const maxFileBytes = 4 * 1024 * 1024;
+
+/** The settings limits broken by `raw` (`core/json-limits.ts`, settings profile), as a field issue; null when within. */
+function limitProblem(raw: unknown): { path: string; message: string } | null {
+  const breach = checkJsonValue(raw, JSON_LIMITS.settings);
+  return breach ? { path: breach.path || '(root)', message: limitText(breach) } : null;
+}
+
+function limitText({ code, limit, actual }: JsonLimitBreach): string {
+  switch (code) {
+    case 'too-deep':
+      return `nested too deeply (more than ${limit} levels)`;
+    case 'string-too-long':
+      return `text too long (${actual} characters, at most ${limit})`;
+    case 'too-many-values':
+    case 'too-many-members':
+      return `too many values (more than ${limit})`;
+    case 'too-large':
+      return `too large (more than ${limit} bytes)`;
+  }
+}
 
 function readSmallFile(path: string): string {
   const size = statSync(path).size;
@@ -54,7 +74,7 @@ export function migrateSettings(raw: unknown): unknown {
 /** Check limits, parse and validate a settings object; the message names the first bad field. */
 export function parseSettings(raw: unknown, source: string): SettingsValue {
   // Limits first: zod's `z.unknown()` sections would keep a value nobody can serialize.
-  const tooBig = jsonLimitProblem(raw);
+  const tooBig = limitProblem(raw);
   if (tooBig) throw new SettingsError(`${source}: ${tooBig.path}: ${tooBig.message}`, [tooBig]);
   const result = Settings.safeParse(migrateSettings(raw));
   if (result.success) return result.data;
@@ -165,7 +185,7 @@ export function readConfigFile(path: string): ConfigContent {
   } catch (error) {
     throw new SettingsError(`${path}: not valid JSON (${(error as Error).message})`);
   }
-  const tooBig = jsonLimitProblem(raw);
+  const tooBig = limitProblem(raw);
   if (tooBig) throw new SettingsError(`${path}: ${tooBig.path}: ${tooBig.message}`, [tooBig]);
   const outer = ConfigFile.safeParse(raw);
   if (!outer.success) throw new SettingsError(`${path}: ${outer.error.issues[0]?.path.join('.') || '(root)'}: ${outer.error.issues[0]?.message}`);

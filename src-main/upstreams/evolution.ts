@@ -2,7 +2,7 @@ import type { Settings } from '../contract/settings';
 import type { EvolutionMode, WaMetrics, WaSnapshot, WaState } from '../contract/evolution';
 import type { TestResult } from '../contract';
 import type { CoreContext, Module, ModuleFactory } from '../core/context';
-import { underLink, type Link, type LinkSession } from './lifecycle';
+import { linkGuard, underLink, type Link, type LinkSession } from './lifecycle';
 import { EvolutionAlerts } from './evolution/alerts';
 import { EvolutionAuth } from './evolution/auth';
 import { InstanceBook } from './evolution/book';
@@ -49,7 +49,9 @@ export class Evolution implements Module {
   constructor(ctx: CoreContext, options: EvolutionOptions = {}) {
     const settings = () => ctx.effective().upstreams.evolution;
     const config = new EvolutionConfig(ctx);
+    const guard = linkGuard(() => this.currentLink);
     this.history = new EventHistory(ctx.storage, config.current.historyRows, {
+      guard,
       ...(options.historyFlushMs ? { flushMs: options.historyFlushMs } : {}),
       onError: (message) => ctx.journal.record({ upstream: 'evolution', type: 'history.failed', level: 'error', ids: {}, summary: `WhatsApp event history: ${message}`, raw: null }),
     });
@@ -61,6 +63,7 @@ export class Evolution implements Module {
       usesGlobal: () => settings().mode !== 'instance',
       usesInstances: () => settings().mode !== 'global',
       isStopped: () => this.stopped,
+      guard,
       stats: this.stats, book: this.book, metrics: this.metrics, clock: this.clock, history: this.history, rest: this.rest,
     } as EvolutionParts;
     parts.alerts = new EvolutionAlerts(parts);

@@ -38,7 +38,7 @@ export function createKeywordHub(ctx: CoreContext, options: KeywordHubOptions = 
   const isStopped = () => stopped;
 
   const conn = new HubConnection();
-  const store = new ExecutionStore(ctx, now);
+  const store = new ExecutionStore(ctx, now, conn.guard);
   const status = new HubStatusBoard({ ctx, now, store, conn });
   const requests = new Requests({ ctx, now, settings, conn, status, store });
   const queue = new OfflineQueue({ ctx, now, conn, status, store, requests, isStopped });

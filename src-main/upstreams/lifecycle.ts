@@ -335,6 +335,18 @@ function guarded<A extends unknown[]>(fn: (...args: A) => unknown, onError: (err
   };
 }
 
+/** Wraps a connector's own timer callbacks so that a throw restarts its link (`linkGuard`). */
+export type TimerGuard = <A extends unknown[]>(fn: (...args: A) => unknown) => (...args: A) => void;
+
+/**
+ * The guard for every timer of a connector's parts (publish, persist, re-sync, request
+ * timeouts, refresh): `underLink` with the link looked up when the timer fires.
+ */
+export const linkGuard =
+  (link: () => Link | null | undefined): TimerGuard =>
+  (fn) =>
+    underLink(link, fn);
+
 /**
  * `work` for a module's own timer (save, publish, refresh): a throw restarts the module's link
  * (`Link.guard`) when it has one now, and is logged when it has none — never left to escape.

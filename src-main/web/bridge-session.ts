@@ -3,7 +3,7 @@ import type { RawData, WebSocket } from 'ws';
 import { channels, ClientMessage, isChannelName, type CallResult, type ChannelName, type HostMessage } from '../contract';
 import type { BridgeError } from '../contract/wire';
 import type { Core } from '../core/app-core';
-import { bridgeJsonLimits, checkJsonText } from '../core/json-limits';
+import { checkJsonText, describeJsonBreach, JSON_LIMITS } from '../core/json-limits';
 
 /** Bytes queued on a socket before bounded channels start dropping for that client. */
 const congestedBytes = 4 * 1024 * 1024;
@@ -14,8 +14,6 @@ export interface SessionCounters {
   /** Something threw where it never should: answered `internal`, counted, logged. */
   internal(where: string, error: unknown): void;
 }
-
-const breachText = { 'too-deep': 'nested deeper than', 'string-too-long': 'a string longer than', 'too-large': 'more values than' } as const;
 
 /**
  * One bridge client: frames in → dispatch → results out, hub batches out. Every frame is
@@ -44,8 +42,8 @@ export function openSession(core: Core, ws: WebSocket, trusted: boolean, counter
   const handle = async (data: RawData, isBinary: boolean): Promise<void> => {
     if (isBinary) return refuse('binary frames are not accepted; send JSON text');
     const text = Array.isArray(data) ? Buffer.concat(data).toString() : Buffer.from(data as Buffer).toString();
-    const breach = checkJsonText(text, bridgeJsonLimits);
-    if (breach) return refuse(`${breachText[breach.code]} ${breach.limit}`);
+    const breach = checkJsonText(text, JSON_LIMITS.bridge);
+    if (breach) return refuse(describeJsonBreach(breach));
     let raw: unknown;
     try {
       raw = JSON.parse(text);

@@ -185,3 +185,36 @@ test('a kiosk that boots offline shows the last known board with its age', async
     await page.close();
   }
 });
+
+test('a fresh install (no PIN at all): leaving the kiosk offers the first-PIN setup, not an exit; then it takes that PIN', async ({ browser }) => {
+  const fresh = await startHost(['--demo'], { pin: null });
+  const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  try {
+    await page.goto(fresh.url + '#/kiosk');
+    await expect(page.getByTestId('kiosk')).toBeVisible();
+    const leave = async (pin: string) => {
+      await page.mouse.click(500, 500);
+      await page.getByTestId('kiosk-exit').click();
+      await page.getByTestId('kiosk-pin-input').fill(pin);
+      await page.getByTestId('kiosk-pin-ok').click();
+    };
+    await leave('');
+    await expect(page.getByTestId('pin-setup')).toBeVisible();
+    await expect(page.getByTestId('kiosk')).toBeVisible();
+    await page.screenshot({ path: `${shots}/kiosk-first-pin-en-1080p.png` });
+    await page.getByTestId('setup-pin').fill('97531');
+    await page.getByTestId('setup-pin-confirm').fill('97531');
+    await page.getByTestId('setup-save').click();
+    await expect(page.getByTestId('pin-setup')).toHaveCount(0);
+    await expect(page.getByTestId('kiosk')).toBeVisible();
+    await leave('1111');
+    await expect(page.getByTestId('kiosk-wrong-pin')).toBeVisible();
+    await expect(page.getByTestId('kiosk')).toBeVisible();
+    await page.getByTestId('kiosk-pin-input').fill('97531');
+    await page.getByTestId('kiosk-pin-ok').click();
+    await expect(page.getByTestId('kiosk')).toHaveCount(0);
+  } finally {
+    await page.close();
+    await fresh.stop();
+  }
+});

@@ -2,7 +2,10 @@ import { mkdtempSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { autostartPlan, desktopExecArg, hashPin, verifyPin, writeXdgAutostart } from '../../src-main/core/kiosk';
+import { createAdminModule } from '../../src-main/admin';
+import { createCore } from '../../src-main/core/app-core';
+import { autostartPlan, desktopExecArg, hashPin, kioskExitByAdminPin, kioskModule, verifyPin, writeXdgAutostart } from '../../src-main/core/kiosk';
+import { KeyFileCipher } from '../../src-main/secrets/cipher';
 import { KioskScreens, type KioskDisplay, type KioskPlatform } from '../../src-main/core/kiosk-screens';
 import { RendererWatchdog } from '../../src-main/core/renderer-watchdog';
 import { Rotation, routeForTarget, type RotationOptions } from '../../src-renderer/views/wallboard/rotation';
@@ -288,5 +291,38 @@ describe('renderer watchdog (crash or hang → reload)', () => {
     destroy();
     vi.advanceTimersByTime(60_000);
     expect(calls).toEqual([]);
+  });
+});
+
+describe('leaving kiosk mode (issue 12, item 13)', () => {
+  const caller = { host: 'web' as const, trusted: true, session: 'wall' };
+  const boot = async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ops-kiosk-exit-'));
+    const core = await createCore({ host: 'web', version: 'test', dataDir, cipher: new KeyFileCipher(join(dataDir, 'k')), demo: false, modules: [createAdminModule({ pinPolicy: { freeAttempts: 3, lockoutMs: 30_000, maxLockoutMs: 120_000, poolFreeAttempts: 8, cost: 1_024 } }), kioskModule] });
+    const exited: number[] = [];
+    core.hub.on('kiosk.exited', (e) => exited.push(e.at));
+    return { core, exited, exit: (pin: string) => core.commands.dispatch('kiosk.exit', { pin }, caller) };
+  };
+
+  it('with no PIN at all is refused as pin-required (the first PIN is set first), then takes the admin PIN', async () => {
+    const { core, exited, exit } = await boot();
+    try {
+      expect(await exit('')).toEqual({ ok: true, value: { ok: false, reason: 'pin-required' } });
+      expect(exited).toEqual([]);
+      expect((await core.commands.dispatch('admin.setPin', { pin: '2580' }, caller)).ok).toBe(true);
+      expect(await exit('1111')).toEqual({ ok: true, value: { ok: false, reason: 'wrong-pin' } });
+      expect(await exit('2580')).toEqual({ ok: true, value: { ok: true } });
+      expect(exited).toHaveLength(1);
+    } finally {
+      await core.close();
+    }
+  });
+
+  it('decides from the admin PIN check; anything but ok keeps the wall', () => {
+    expect(kioskExitByAdminPin('ok')).toBe('exit');
+    expect(kioskExitByAdminPin('wrong-pin')).toBe('wrong-pin');
+    expect(kioskExitByAdminPin('locked-out')).toBe('locked-out');
+    expect(kioskExitByAdminPin('no-pin')).toBe('pin-required');
+    expect(kioskExitByAdminPin(undefined)).toBe('pin-required');
   });
 });

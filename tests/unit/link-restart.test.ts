@@ -1,20 +1,17 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type WebSocket from 'ws';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JournalEntry } from '../../src-main/contract';
 import type { Alert } from '../../src-main/contract/alerts';
 import type { LogLine } from '../../src-main/contract/logs';
 import { defaultSettings } from '../../src-main/contract/settings';
-import { createCore, type Core } from '../../src-main/core/app-core';
 import type { ModuleFactory } from '../../src-main/core/context';
-import { KeyFileCipher } from '../../src-main/secrets/cipher';
 import type { Link } from '../../src-main/upstreams/lifecycle';
 import { RpaLogs } from '../../src-main/upstreams/rpa-logs';
 import { openWebSocket } from '../../src-main/upstreams/ws-link';
 import { Evolution } from '../../src-main/upstreams/evolution';
-import { startIoServer, startSseServer, startWsServer, type IoUpstream, type SseServer, type WsServer } from './hostile-servers';
+import { createKeywordHub } from '../../src-main/upstreams/keyword-hub';
+import { startIoServer, startSseServer, startWsServer } from './hostile-servers';
+import { testCores } from './test-cores';
 import { until } from './until';
 
 /**
@@ -23,19 +20,10 @@ import { until } from './until';
  * the process and the other links go on.
  */
 
-let cores: Core[] = [];
-let servers: Array<WsServer | SseServer | IoUpstream> = [];
-afterEach(async () => {
-  for (const core of cores) await core.close();
-  await Promise.all(servers.map((s) => s.close()));
-  cores = [];
-  servers = [];
-});
+const { boot: bootCore, servers } = testCores('ops-restart-');
 
 async function boot(modules: ModuleFactory[], settings = defaultSettings(), secrets: Record<string, string> = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'ops-restart-'));
-  const core = await createCore({ host: 'web', version: 'test', dataDir, cipher: new KeyFileCipher(join(dataDir, 'k')), demo: false, config: { settings, secrets }, modules });
-  cores.push(core);
+  const core = await bootCore({ settings, secrets, modules });
   const alerts: Alert[] = [];
   const journal: JournalEntry[] = [];
   core.hub.on('alerts.changed', (a) => alerts.push(a));
@@ -162,6 +150,39 @@ describe('an error escaping a connector restarts that connector, never the proce
     await until('after', () => got.includes('after'));
     expect(got).toEqual(['before', 'after']);
     expect(alerts.some((a) => a.key === 'console:link-restarted:evolution' && a.detail === 'history bug')).toBe(true);
+  });
+
+  it("the keyword hub: a throw in one of its parts' own timers (the status publish) restarts its link", async () => {
+    const server = await startWsServer();
+    servers.push(server);
+    const settings = defaultSettings();
+    settings.upstreams.keywordHub.url = server.url;
+    let link: () => Link = () => {
+      throw new Error('not started');
+    };
+    const { core, alerts } = await boot(
+      [
+        (ctx) => {
+          const hub = createKeywordHub(ctx);
+          link = hub.connector.link;
+          return hub.module;
+        },
+      ],
+      settings,
+      { 'keywordHub.token': 't' },
+    );
+    await until('open', () => server.clients === 1 && link().currentState === 'open');
+    // 'executions.hub' is published only from the status board's coalescing timer.
+    const publish = core.hub.publish.bind(core.hub);
+    let bombs = 1;
+    core.hub.publish = ((ch, data) => {
+      if (ch === 'executions.hub' && bombs-- > 0) throw new Error('status board bug');
+      publish(ch, data);
+    }) as typeof core.hub.publish;
+    // An unknown event is counted on the status board, which publishes it from that timer.
+    server.send(JSON.stringify({ event: 'EVENTO_NOVO', data: {}, timestamp: new Date().toISOString() }));
+    await until('the timer restarted the link', () => link().status().restarts === 1 && server.connections === 2 && server.clients === 1 && link().currentState === 'open', 8_000);
+    expect(alerts.some((a) => a.key === 'console:link-restarted:keywordHub' && a.detail === 'status board bug')).toBe(true);
   });
 
   it('a stopped link stays stopped: the error is counted, nothing reconnects', async () => {

@@ -1,33 +1,14 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultSettings } from '../../src-main/contract/settings';
-import { createCore, type Core } from '../../src-main/core/app-core';
-import { KeyFileCipher } from '../../src-main/secrets/cipher';
+import { testCores } from './test-cores';
+import { type Core } from '../../src-main/core/app-core';
 
-let cores: Core[] = [];
-afterEach(async () => {
-  for (const core of cores) await core.close();
-  cores = [];
-});
+const { boot } = testCores('ops-seed-only-');
 
 async function demoCore(options: { setting?: boolean; flag?: boolean }) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'ops-seed-only-'));
   const settings = defaultSettings();
   settings.demo.seedOnly = options.setting ?? false;
-  const core = await createCore({
-    host: 'web',
-    version: 'test',
-    dataDir,
-    cipher: new KeyFileCipher(join(dataDir, 'k')),
-    demo: true,
-    ...(options.flag ? { seedOnly: true } : {}),
-    config: { settings, secrets: {} },
-    modules: [],
-  });
-  cores.push(core);
-  return core;
+  return boot({ settings, demo: true, ...(options.flag ? { seedOnly: true } : {}) });
 }
 
 /** The Evolution simulator answers its REST listing only outside seed-only mode. */

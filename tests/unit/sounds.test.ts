@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +82,8 @@ describe('alert sounds fetched by main', () => {
     expect(r).toMatchObject({ ok: true, kind: 'wav', src: expect.stringMatching(/^media\/sounds\/[0-9a-f]{40}\.wav$/) });
     if (!r.ok) throw new Error('expected ok');
     expect(readFileSync(r.file).equals(wav)).toBe(true);
+    // Cached files are private like the rest of the data folder, whatever the umask gives.
+    expect(statSync(r.file).mode & 0o777).toBe(0o600);
     const before = hits;
     await c.resolve(`${base}/ok.wav`, 'any');
     // A new cache (a restart) finds the file on disk without the network.

@@ -1,17 +1,13 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LogLine } from '../../src-main/contract/logs';
 import { defaultSettings } from '../../src-main/contract/settings';
-import { createCore, type Core } from '../../src-main/core/app-core';
 import { createRandom } from '../../src-main/demo/random';
-import { KeyFileCipher } from '../../src-main/secrets/cipher';
 import { RpaLogs } from '../../src-main/upstreams/rpa-logs';
 import { dashboardModule } from '../../src-main/upstreams/dashboard';
 import type { DashboardHealth } from '../../src-main/contract/dashboard';
 import { jsonTextProblem, jsonValueProblem, parseJson, UPSTREAM_LIMITS } from '../../src-main/upstreams/validate';
-import { startSseServer, type SseServer } from './hostile-servers';
+import { startSseServer } from './hostile-servers';
+import { testCores } from './test-cores';
 import { until } from './until';
 
 const deep = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
@@ -67,34 +63,21 @@ describe('upstream JSON limits (validate.ts)', () => {
   });
 });
 
-let cores: Core[] = [];
-let servers: SseServer[] = [];
-afterEach(async () => {
-  for (const core of cores) await core.close();
-  await Promise.all(servers.map((s) => s.close()));
-  cores = [];
-  servers = [];
-});
+const { boot, servers } = testCores('ops-limits-');
 
 describe('a hostile log event (issue 12, item 4)', () => {
   it('one event nested 20,000 levels deep is counted as an error, and the job book still saves', async () => {
     const sse = await startSseServer();
     servers.push(sse);
-    const dataDir = mkdtempSync(join(tmpdir(), 'ops-limits-'));
     const settings = defaultSettings();
     settings.upstreams.rpaLogs.url = sse.url;
     let logs: RpaLogs | null = null;
-    const core = await createCore({
-      host: 'web',
-      version: 'test',
-      dataDir,
-      cipher: new KeyFileCipher(join(dataDir, 'k')),
-      demo: false,
-      config: { settings, secrets: { 'rpaLogs.token': 'eyJ.t.s' } },
+    const core = await boot({
+      settings,
+      secrets: { 'rpaLogs.token': 'eyJ.t.s' },
       // No save timer of its own here: the test saves by hand, where a throw would show.
       modules: [(ctx) => (logs = new RpaLogs(ctx, { backoff: { baseMs: 10, maxMs: 50 }, saveMs: 3_600_000 }))],
     });
-    cores.push(core);
     const lines: LogLine[] = [];
     core.hub.on('logs.lines', (l) => lines.push(l));
     await until('stream open', () => sse.clients === 1 && logs!.currentLink?.currentState === 'open');
@@ -116,9 +99,7 @@ describe('a hostile log event (issue 12, item 4)', () => {
 
 describe('a deep test-panel message (dashboard.simulate arrives as a value, not text)', () => {
   it('is counted as malformed, the command answers, and later messages work', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'ops-limits-'));
-    const core = await createCore({ host: 'web', version: 'test', dataDir, cipher: new KeyFileCipher(join(dataDir, 'k')), demo: false, config: { settings: defaultSettings(), secrets: {} }, modules: [dashboardModule] });
-    cores.push(core);
+    const core = await boot({ modules: [dashboardModule] });
     let health: DashboardHealth | null = null;
     const switches: string[] = [];
     core.hub.on('dashboard.health', (h) => (health = h));

@@ -4,7 +4,7 @@ import { dispatchGuarded } from '../../src-main/core/bridge-call';
 import type { CommandRegistry } from '../../src-main/core/commands';
 import { checkJsonText, checkJsonValue } from '../../src-main/core/json-limits';
 import { installLastResort } from '../../src-main/core/last-resort';
-import { mayNavigate, mayOpenExternal, trayQuitAction, upstreamHosts } from '../../src-main/core/window-policy';
+import { kioskCloseAction, mayNavigate, mayOpenExternal, trayQuitAction, upstreamHosts } from '../../src-main/core/window-policy';
 
 describe('Electron window policy (issue 12, item 13)', () => {
   it('navigation, redirects and frames stay inside the renderer', () => {
@@ -29,6 +29,12 @@ describe('Electron window policy (issue 12, item 13)', () => {
     expect(mayOpenExternal('https://user:pw@rpa.noc.example/', hosts)).toBe(false);
     expect(mayOpenExternal('https://rpa.noc.example.evil.example/', hosts)).toBe(false);
     expect(mayOpenExternal('https://x/', upstreamHosts(defaultSettings()))).toBe(false);
+  });
+
+  it('every kiosk exit (window close, Cmd+Q, before-quit) asks for the PIN until the exit was confirmed', () => {
+    expect(kioskCloseAction(true, false)).toBe('ask-pin');
+    expect(kioskCloseAction(true, true)).toBe('allow');
+    expect(kioskCloseAction(false, false)).toBe('allow');
   });
 
   it("the tray's Quit asks for the PIN in kiosk mode", () => {

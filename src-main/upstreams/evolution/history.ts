@@ -1,6 +1,7 @@
 import type { StatementSync } from 'node:sqlite';
 import type { WaEvent } from '../../contract/evolution';
 import type { Storage } from '../../core/storage';
+import { linkGuard, type TimerGuard } from '../lifecycle';
 import { HistoryBatch, HistoryWriter } from './history-writer';
 
 export interface HistoryFilter {
@@ -42,7 +43,7 @@ export class EventHistory {
   constructor(
     private readonly storage: Storage,
     public maxRows: number,
-    private readonly options: { flushMs?: number; maxPending?: number; onError?: (message: string) => void } = {},
+    private readonly options: { flushMs?: number; maxPending?: number; onError?: (message: string) => void; guard?: TimerGuard } = {},
   ) {
     storage.migrate('whatsapp', [
       `CREATE TABLE whatsapp_events (seq INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, date_time TEXT, latency_ms INTEGER,
@@ -89,7 +90,7 @@ export class EventHistory {
     p.summary.push(event.summary);
     p.data.push(dataText(event.data, dataJson));
     if (this.pending.length >= BATCH_ROWS) this.post();
-    else this.timer ??= setTimeout(() => this.post(), this.options.flushMs ?? FLUSH_MS);
+    else this.timer ??= setTimeout((this.options.guard ?? linkGuard(() => null))(() => this.post()), this.options.flushMs ?? FLUSH_MS);
   }
 
   /** Hand the pending rows to the writer without waiting. */

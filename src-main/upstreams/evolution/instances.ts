@@ -20,7 +20,7 @@ export class InstanceList {
   private refreshing: Promise<void> | null = null;
   private refreshTimer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly p: Pick<EvolutionParts, 'ctx' | 'isStopped' | 'book' | 'rest' | 'alerts' | 'links'>) {}
+  constructor(private readonly p: Pick<EvolutionParts, 'ctx' | 'isStopped' | 'book' | 'rest' | 'alerts' | 'links' | 'guard'>) {}
 
   /** `GET /instance/fetchInstances`, then create/remove per-instance links. */
   refresh(throwErrors = false): Promise<void> {
@@ -60,10 +60,13 @@ export class InstanceList {
   /** One refresh soon, however many instance events arrive meanwhile. */
   scheduleRefresh(): void {
     if (this.refreshTimer || this.p.isStopped()) return;
-    this.refreshTimer = setTimeout(() => {
-      this.refreshTimer = null;
-      void this.refresh();
-    }, 300);
+    this.refreshTimer = setTimeout(
+      this.p.guard(() => {
+        this.refreshTimer = null;
+        void this.refresh();
+      }),
+      300,
+    );
     this.refreshTimer.unref();
   }
 

@@ -1,6 +1,7 @@
 import type { Settings } from '../../contract/settings';
 import type { CoreContext } from '../../core/context';
 import type { BackoffOptions } from '../backoff';
+import type { TimerGuard } from '../lifecycle';
 import type { EvolutionAlerts } from './alerts';
 import type { EvolutionAuth } from './auth';
 import type { InstanceBook } from './book';
@@ -56,6 +57,8 @@ export interface EvolutionParts {
   usesInstances: () => boolean;
   /** True once the module is stopping: nothing new is started. */
   isStopped: () => boolean;
+  /** For the parts' own timers: a throw restarts the main link (`linkGuard`), never the process. */
+  guard: TimerGuard;
   stats: EvolutionStats;
   book: InstanceBook;
   metrics: Metrics;

@@ -2,7 +2,7 @@ import WebSocket from 'ws';
 import type { TestResult } from '../../contract';
 import type { Settings } from '../../contract/settings';
 import type { CoreContext } from '../../core/context';
-import { AuthError, type Link, type LinkSession } from '../lifecycle';
+import { AuthError, linkGuard, type Link, type LinkSession, type TimerGuard } from '../lifecycle';
 import { openWebSocket } from '../ws-link';
 import type { HubParts } from './parts';
 import { frameOf, newRequestId } from './wire';
@@ -21,6 +21,8 @@ export class HubConnection {
   ws: WebSocket | null = null;
   session: LinkSession | null = null;
   link!: Link;
+  /** For the parts' own timers: a throw restarts the hub link, never ends the process. */
+  readonly guard: TimerGuard = linkGuard(() => this.link);
 
   online(): boolean {
     return this.ws !== null && this.ws.readyState === WebSocket.OPEN;
@@ -45,7 +47,8 @@ export class Pinger {
     this.stop();
     const interval = settings().pingIntervalMs;
     this.lastPongAt = Date.now();
-    this.timer = setInterval(() => {
+    // Session-guarded: a throw restarts this connection (a stale one's is only counted).
+    this.timer = setInterval(s.guard(() => {
       if (!conn.online()) return;
       // Rate limited: pings pause without counting as missing pongs.
       if (status.rateLimited()) {
@@ -64,7 +67,7 @@ export class Pinger {
       conn.ws?.send(frameOf('SESSAO_PING', { request_id: requestId }, now()));
       // Counted in send order, so a RATE_LIMIT_ERROR without request_id can be matched to a ping.
       requests.pingSent(requestId);
-    }, interval);
+    }), interval);
   }
 
   stop(): void {
@@ -124,7 +127,7 @@ export function createHubLink(deps: HubLinkDeps): Link {
       }
       deps.pinger.start(s);
       ctx.journal.record({ upstream: 'keywordHub', type: 'connected', level: 'info', ids: {}, summary: `connected to ${settings().url}`, raw: null });
-      setTimeout(() => void deps.afterConnect(), 0);
+      setTimeout(s.guard(deps.afterConnect), 0);
     },
     close() {
       conn.ws = null;

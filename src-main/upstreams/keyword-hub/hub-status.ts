@@ -39,10 +39,13 @@ export class HubStatusBoard {
   }
 
   publish(): void {
-    this.timer ??= setTimeout(() => {
-      this.timer = null;
-      if (this.deps.store.db.isOpen) this.deps.ctx.hub.publish('executions.hub', this.snapshot());
-    }, 100);
+    this.timer ??= setTimeout(
+      this.deps.conn.guard(() => {
+        this.timer = null;
+        if (this.deps.store.db.isOpen) this.deps.ctx.hub.publish('executions.hub', this.snapshot());
+      }),
+      100,
+    );
   }
 
   /** Cancel a pending publish (the handle is kept, so a change during shutdown arms no new one). */

@@ -116,7 +116,7 @@ export class Requests {
         entry.sent = true;
         entry.refused = false;
         if (entry.timer) clearTimeout(entry.timer);
-        entry.timer = setTimeout(() => {
+        entry.timer = setTimeout(this.deps.conn.guard(() => {
           if (this.pending.get(requestId) !== entry) return;
           this.pending.delete(requestId);
           this.release(entry);
@@ -138,7 +138,7 @@ export class Requests {
           ctx.journal.record({ upstream: 'keywordHub', type: 'request.timeout', level: 'warn', ids, summary: message, raw: { event, requestId } });
           status.publish();
           reject(new CommandError('timeout', message));
-        }, timeoutMs());
+        }), timeoutMs());
       };
       if (!this.transmit(entry.seq, frame, entry.arm)) {
         this.pending.delete(requestId);
@@ -183,7 +183,7 @@ export class Requests {
     entry.sent = false;
     entry.refused = true;
     this.held.push({ seq: entry.seq, frame: entry.frame, onSent: entry.arm });
-    this.heldTimer ??= setTimeout(() => this.flushHeld(), Math.max(0, (status.rateLimitedUntil ?? now()) - now()));
+    this.heldTimer ??= this.flushHeldIn(Math.max(0, (status.rateLimitedUntil ?? now()) - now()));
   }
 
   pingSent(requestId: string): void {
@@ -253,12 +253,17 @@ export class Requests {
     const wait = status.rateLimitedUntil !== null ? status.rateLimitedUntil - now() : 0;
     if (wait > 0) {
       this.held.push({ seq, frame, ...(onSent ? { onSent } : {}) });
-      this.heldTimer ??= setTimeout(() => this.flushHeld(), wait);
+      this.heldTimer ??= this.flushHeldIn(wait);
       return true;
     }
     conn.ws!.send(frame);
     onSent?.();
     return true;
+  }
+
+  /** Held frames go out after `ms` (a throw there restarts the hub link). */
+  private flushHeldIn(ms: number): NodeJS.Timeout {
+    return setTimeout(this.deps.conn.guard(() => this.flushHeld()), ms);
   }
 
   private flushHeld() {
@@ -267,7 +272,7 @@ export class Requests {
     // A window opened again meanwhile: wait for it.
     const wait = this.deps.status.rateLimitedUntil !== null ? this.deps.status.rateLimitedUntil - this.deps.now() : 0;
     if (wait > 0) {
-      this.heldTimer = setTimeout(() => this.flushHeld(), wait);
+      this.heldTimer = this.flushHeldIn(wait);
       return;
     }
     // In send order: a refused command goes out before those given after it.

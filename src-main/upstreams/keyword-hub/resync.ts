@@ -33,10 +33,13 @@ export class Resync {
   /** Re-sync within a second, once however many times it is asked (executions started elsewhere). */
   soon(): void {
     if (this.list === 'off') return;
-    this.timer ??= setTimeout(() => {
-      this.timer = null;
-      if (this.deps.conn.online()) void this.run().catch(() => undefined);
-    }, 1_000);
+    this.timer ??= setTimeout(
+      this.deps.conn.guard(() => {
+        this.timer = null;
+        if (this.deps.conn.online()) void this.run().catch(() => undefined);
+      }),
+      1_000,
+    );
   }
 
   /** Cancel a pending re-sync (the handle is kept, so none is armed during shutdown). */

@@ -15,6 +15,7 @@ import {
 } from '../../contract/keyword-hub';
 import { CommandError } from '../../core/commands';
 import type { CoreContext } from '../../core/context';
+import { linkGuard, type TimerGuard } from '../lifecycle';
 
 const MAX_NOTIFICATIONS = 200;
 const MAX_METRICS = 3_600;
@@ -46,6 +47,8 @@ export class ExecutionStore {
   constructor(
     private readonly ctx: CoreContext,
     private readonly now: () => number,
+    /** For its publish and persist timers: a throw restarts the hub link (`HubConnection.guard`). */
+    private readonly guard: TimerGuard = linkGuard(() => null),
   ) {
     // kh_queue belongs to the offline queue (offline-queue.ts); one migration creates every table.
     ctx.storage.migrate('keywordHub', [
@@ -140,7 +143,7 @@ export class ExecutionStore {
     this.changedExec.add(e.id);
     this.persistSoon();
     if (immediate) this.publishChanged();
-    else this.publishTimer ??= setTimeout(() => this.publishChanged(), 250);
+    else this.publishTimer ??= setTimeout(this.guard(() => this.publishChanged()), 250);
   }
 
   /** The answer to `action` has come (or never will): the execution takes actions again. */
@@ -250,7 +253,7 @@ export class ExecutionStore {
   }
 
   private persistSoon() {
-    this.persistTimer ??= setTimeout(() => this.persist(), 500);
+    this.persistTimer ??= setTimeout(this.guard(() => this.persist()), 500);
   }
 
   /** Keep the newest MAX_EXECUTIONS finished executions (running ones are never pruned). */
