@@ -60,10 +60,11 @@ test.describe('WhatsApp instances (Evolution API, demo simulator)', () => {
     await expect(rows.first()).toBeVisible({ timeout: 30_000 });
     await page.getByTestId('wa-filter-instance').selectOption('atendimento-sp');
     await expect(rows.first()).toHaveAttribute('data-instance', 'atendimento-sp', { timeout: 30_000 });
-    expect(await rows.evaluateAll((els) => els.every((e) => e.getAttribute('data-instance') === 'atendimento-sp'))).toBe(true);
+    // The list re-renders in batches: wait until every row shown obeys the filter.
+    await expect.poll(() => rows.evaluateAll((els) => els.every((e) => e.getAttribute('data-instance') === 'atendimento-sp'))).toBe(true);
     await page.getByTestId('wa-filter-type').selectOption('messages.upsert');
     await expect(rows.first()).toHaveAttribute('data-event', 'messages.upsert', { timeout: 30_000 });
-    expect(await rows.evaluateAll((els) => els.every((e) => e.getAttribute('data-event') === 'messages.upsert'))).toBe(true);
+    await expect.poll(() => rows.evaluateAll((els) => els.every((e) => e.getAttribute('data-event') === 'messages.upsert'))).toBe(true);
     await page.getByTestId('wa-pause').click();
     await expect(page.getByTestId('wa-pause')).toContainText(/Paused|Pausado/);
     await rows.last().click();
