@@ -9,19 +9,15 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
  */
 export const UPSTREAM_LIMITS: Readonly<JsonLimits> = JSON_LIMITS.upstream;
 
-/** A profile, or one in the older names (`maxLength` for `maxChars`, `maxKeys` for `maxMembers`). */
-export type UpstreamLimits = Partial<JsonLimits> & { maxLength?: number; maxKeys?: number };
-
-const profile = (l: UpstreamLimits): Partial<JsonLimits> =>
-  l.maxLength === undefined && l.maxKeys === undefined ? l : { ...l, maxChars: l.maxChars ?? l.maxLength, maxMembers: l.maxMembers ?? l.maxKeys };
+export type UpstreamLimits = Partial<JsonLimits>;
 
 const worded = (breach: JsonLimitBreach | null): string | null => (breach ? describeJsonBreach(breach) : null);
 
 /** Why JSON `text` is beyond the limits, in words, or null (the hot path: see `checkJsonText`). */
-export const jsonTextProblem = (text: string, limits: UpstreamLimits = UPSTREAM_LIMITS): string | null => worded(checkJsonText(text, profile(limits)));
+export const jsonTextProblem = (text: string, limits: UpstreamLimits = UPSTREAM_LIMITS): string | null => worded(checkJsonText(text, limits));
 
 /** The same for a value decoded by someone else (socket.io decodes its packets itself). */
-export const jsonValueProblem = (value: unknown, limits: UpstreamLimits = UPSTREAM_LIMITS): string | null => worded(checkJsonValue(value, profile(limits)));
+export const jsonValueProblem = (value: unknown, limits: UpstreamLimits = UPSTREAM_LIMITS): string | null => worded(checkJsonValue(value, limits));
 
 /** JSON.parse behind the limits: a refusal or a syntax error becomes a message, never a throw. */
 export function parseJson(text: string, limits: UpstreamLimits = UPSTREAM_LIMITS): Parsed<unknown> {

@@ -11,7 +11,7 @@ import { testCores } from './test-cores';
 import { until } from './until';
 
 const deep = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
-const small = { maxLength: 10_000, maxDepth: 8, maxString: 50, maxKeys: 5 };
+const small = { maxChars: 10_000, maxDepth: 8, maxString: 50, maxMembers: 5 };
 
 describe('upstream JSON limits (validate.ts)', () => {
   it('refuses depth, long strings, wide objects and size before parsing; accepts what is within', () => {
@@ -49,7 +49,7 @@ describe('upstream JSON limits (validate.ts)', () => {
       const text = JSON.stringify(v);
       // The scan counts a string as sent (escapes included), so compare with escapes undone only where both agree.
       const a = jsonTextProblem(text, { ...small, maxString: 1_000 }) === null;
-      const b = jsonValueProblem(v, { ...small, maxString: 1_000, maxLength: 1e9 }) === null;
+      const b = jsonValueProblem(v, { ...small, maxString: 1_000, maxChars: 1e9 }) === null;
       expect(a, text).toBe(b);
     }
   });
