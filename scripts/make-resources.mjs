@@ -4,6 +4,8 @@
  * a reproducible recipe instead of opaque binaries:
  *   resources/sounds/{critical,high,medium,low,info}.wav  (PCM 16-bit mono 22050 Hz)
  *   resources/icon.png (512×512), resources/tray.png and resources/tray-alert.png (32×32)
+ *   resources/icons/{16,24,32,48,64,128,256,512}x….png (the installers' icon set: electron-builder
+ *   makes the .desktop icons, the Windows .ico and the macOS .icns from it)
  * Plain Node, no dependencies: `node scripts/make-resources.mjs`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -223,8 +225,19 @@ const trayAlert = drawIcon(32, {
   lineColor: '#ffffff', dotColor: '#ffffff', points: ecgSmall,
 });
 
+// The installers' icon set: the full drawing from 48 px up, the bolder small-size drawing below
+// (at 16–32 px the P and T waves and the dot turn to mush).
+const iconSizes = [16, 24, 32, 48, 64, 128, 256, 512];
+mkdirSync(out('icons'), { recursive: true });
+for (const size of iconSizes) {
+  const drawn = size === 512 ? icon : size >= 48
+    ? drawIcon(size, { ...dark, pad: 0.06, radius: 0.19, line: 0.045, glow: 0.035, rimWidth: 0.006, lineColor: '#2ee6a8', dotColor: '#b9ffe6', points: ecg })
+    : drawIcon(size, { ...dark, pad: 0.03, radius: 0.22, line: 0.11, glow: 0, rimWidth: 0, dot: false, lineColor: '#2ee6a8', dotColor: '#2ee6a8', points: ecgSmall });
+  writeFileSync(out('icons', `${size}x${size}.png`), drawn);
+}
+
 writeFileSync(out('icon.png'), icon);
 writeFileSync(out('tray.png'), tray);
 writeFileSync(out('tray-alert.png'), trayAlert);
 
-console.log('resources written:', ['icon.png', 'tray.png', 'tray-alert.png', ...Object.keys(sounds).map((n) => `sounds/${n}.wav`)].join(', '));
+console.log('resources written:', ['icon.png', ...iconSizes.map((n) => `icons/${n}x${n}.png`), 'tray.png', 'tray-alert.png', ...Object.keys(sounds).map((n) => `sounds/${n}.wav`)].join(', '));

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pkg from '../../package.json';
 import { createCore, type Core } from '../core/app-core';
+import { appPaths } from '../core/app-paths';
 import { installLastResort } from '../core/last-resort';
 import { allModules } from '../core/modules';
 import { kioskCloseAction, trayQuitAction, upstreamHosts } from '../core/window-policy';
@@ -12,10 +13,9 @@ import { bindIpc } from './ipc';
 import { applyAutostart, startKiosk, wantsKiosk, type KioskHost } from './kiosk';
 import { SafeStorageCipher } from './safe-storage-cipher';
 import { createTray } from './tray';
-import { allWindows, createConsoleWindow, isOurWindow, preloadPath } from './windows';
+import { allWindows, createConsoleWindow, isOurWindow } from './windows';
 
-const outDir = join(dirname(fileURLToPath(import.meta.url)), '..');
-const resourcesDir = app.isPackaged ? join(process.resourcesPath, 'resources') : join(outDir, '..', 'resources');
+const paths = appPaths({ packaged: app.isPackaged, platform: process.platform, resourcesPath: process.resourcesPath, mainDir: dirname(fileURLToPath(import.meta.url)) });
 
 registerAppScheme();
 if (!app.requestSingleInstanceLock()) app.quit();
@@ -39,7 +39,7 @@ function showMain(): void {
 const externalHosts = (): ReadonlySet<string> => (core ? upstreamHosts(core.ctx.effective()) : new Set());
 
 function openMain(): BrowserWindow {
-  return createConsoleWindow({ preload: preloadPath(outDir), icon: join(resourcesDir, 'icon.png'), externalHosts });
+  return createConsoleWindow({ preload: paths.preload, icon: paths.icon, externalHosts });
 }
 
 function requestQuit(): void {
@@ -90,14 +90,14 @@ void app.whenReady().then(async () => {
   const cipher = chooseCipher(dataDir, warnings);
   core = await createCore({ host: 'electron', version: pkg.version, dataDir, cipher, demo: 'auto', seedOnly: process.argv.includes('--seed-only'), modules: allModules, warnings });
   session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(permission === 'notifications'));
-  serveApp(join(outDir, 'renderer'), resourcesDir, join(dataDir, 'media'));
+  serveApp(paths.renderer, paths.resources, join(dataDir, 'media'));
   bindIpc(core, isOurWindow);
   applyAutostart(core);
   installLastResort(process, core.ctx);
   if (wantsKiosk(core)) {
     kiosk = startKiosk(core, {
-      preload: preloadPath(outDir),
-      icon: join(resourcesDir, 'icon.png'),
+      preload: paths.preload,
+      icon: paths.icon,
       externalHosts,
       mayClose,
       onExit: () => {
@@ -108,5 +108,5 @@ void app.whenReady().then(async () => {
       },
     });
   } else openMain();
-  createTray(core, { ok: join(resourcesDir, 'tray.png'), alert: join(resourcesDir, 'tray-alert.png') }, showMain, requestQuit);
+  createTray(core, paths.tray, showMain, requestQuit);
 });

@@ -1,5 +1,4 @@
 import { BrowserWindow, shell, type WebContents } from 'electron';
-import { join } from 'node:path';
 import { RendererWatchdog } from '../core/renderer-watchdog';
 import { mayNavigate, mayOpenExternal } from '../core/window-policy';
 import { APP_ORIGIN } from './app-protocol';
@@ -85,4 +84,3 @@ export function createConsoleWindow(options: WindowOptions): BrowserWindow {
 }
 
 export const allWindows = (): BrowserWindow[] => [...windows].filter((w) => !w.isDestroyed());
-export const preloadPath = (outDir: string): string => join(outDir, 'preload', 'index.cjs');
