@@ -4,11 +4,13 @@ import { existsSync, readFileSync } from 'node:fs';
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-if (existsSync('test-results/unit.json')) {
-  const unit = JSON.parse(readFileSync('test-results/unit.json', 'utf8'));
-  passed += unit.numPassedTests;
-  failed += unit.numFailedTests;
-  skipped += unit.numPendingTests + (unit.numTodoTests ?? 0);
+// Vitest reports: the unit tests, and the pack test (electron-builder against a stand-in Electron).
+for (const file of ['test-results/unit.json', 'test-results/pack.json']) {
+  if (!existsSync(file)) continue;
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  passed += report.numPassedTests;
+  failed += report.numFailedTests;
+  skipped += report.numPendingTests + (report.numTodoTests ?? 0);
 }
 // Playwright reports: the web-host suite, and the Electron suite where a binary exists.
 for (const file of ['test-results/e2e.json', 'test-results/electron-e2e.json']) {
