@@ -20,7 +20,7 @@ import { makeStandInElectron, SHIPPED_FUSE_WIRE, STAND_IN_LOCALES } from './stan
  * app.asar size budget. Measured 5.96 MB (5,960,181 bytes) on 2026-12-03 for 0.1.0: out/ is
  * ~2 MB, the production dependencies the rest (zod, socket.io, electron-updater…). The budget
  * leaves ~25 % for growth; crossing it means a dependency or a bundle grew a lot — look before
- * raising it (docs/decisions.md, decision 27).
+ * raising it (docs/decisions.md, decision 20).
  */
 const ASAR_BUDGET_BYTES = 7_500_000;
 
