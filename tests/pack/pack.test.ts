@@ -17,12 +17,13 @@ import { makeStandInElectron, SHIPPED_FUSE_WIRE, STAND_IN_LOCALES } from './stan
  */
 
 /**
- * app.asar size budget. Measured 5.96 MB (5,960,181 bytes) on 2026-12-03 for 0.1.0: out/ is
- * ~2 MB, the production dependencies the rest (zod, socket.io, electron-updater…). The budget
+ * app.asar size budget. Measured 9.13 MB (9,130,811 bytes) on 2026-12-03 for 0.1.0 on main: out/ is
+ * ~2 MB, the production dependencies the rest (zod 2.3 MB, socket.io, electron-updater and its
+ * js-yaml…). The budget
  * leaves ~25 % for growth; crossing it means a dependency or a bundle grew a lot — look before
  * raising it (docs/decisions.md, decision 20).
  */
-const ASAR_BUDGET_BYTES = 7_500_000;
+const ASAR_BUDGET_BYTES = 11_500_000;
 
 const root = resolve(import.meta.dirname, '../..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { main: string; desktopName: string; dependencies: Record<string, string>; devDependencies: Record<string, string> };
