@@ -10,6 +10,7 @@ import { KeyFileCipher, type Cipher } from '../secrets/cipher';
 import { registerAppScheme, serveApp } from './app-protocol';
 import { bindIpc } from './ipc';
 import { applyAutostart, startKiosk, wantsKiosk, type KioskHost } from './kiosk';
+import { provisionFromArgv } from './provision';
 import { SafeStorageCipher } from './safe-storage-cipher';
 import { createTray } from './tray';
 import { allWindows, createConsoleWindow, isOurWindow, preloadPath } from './windows';
@@ -17,8 +18,10 @@ import { allWindows, createConsoleWindow, isOurWindow, preloadPath } from './win
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const resourcesDir = app.isPackaged ? join(process.resourcesPath, 'resources') : join(outDir, '..', 'resources');
 
+/** `--setup-kiosk` / `--remove-kiosk`: provisioning runs instead of the console (no window, no core). */
+const provisioning = provisionFromArgv(process.argv);
 registerAppScheme();
-if (!app.requestSingleInstanceLock()) app.quit();
+if (!provisioning && !app.requestSingleInstanceLock()) app.quit();
 
 let core: Core | null = null;
 let kiosk: KioskHost | null = null;
@@ -69,7 +72,7 @@ function chooseCipher(dataDir: string, warnings: string[]): Cipher {
   }
 }
 
-app.on('second-instance', showMain);
+app.on('second-instance', () => !provisioning && showMain());
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
@@ -85,6 +88,7 @@ app.on('web-contents-created', (_event, contents) => {
 });
 
 void app.whenReady().then(async () => {
+  if (provisioning) return;
   const dataDir = app.getPath('userData');
   const warnings: string[] = [];
   const cipher = chooseCipher(dataDir, warnings);
