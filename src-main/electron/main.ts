@@ -13,6 +13,7 @@ import { applyAutostart, startKiosk, wantsKiosk, type KioskHost } from './kiosk'
 import { provisionFromArgv } from './provision';
 import { SafeStorageCipher } from './safe-storage-cipher';
 import { createTray } from './tray';
+import { electronUpdater } from './updater';
 import { allWindows, createConsoleWindow, isOurWindow, preloadPath } from './windows';
 
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -92,7 +93,9 @@ void app.whenReady().then(async () => {
   const dataDir = app.getPath('userData');
   const warnings: string[] = [];
   const cipher = chooseCipher(dataDir, warnings);
-  core = await createCore({ host: 'electron', version: pkg.version, dataDir, cipher, demo: 'auto', seedOnly: process.argv.includes('--seed-only'), modules: allModules, warnings });
+  // An update's restart was allowed by the policy (no critical alert, no admin session): kiosk windows may close.
+  const updater = electronUpdater(() => (kioskExitConfirmed = true));
+  core = await createCore({ host: 'electron', version: pkg.version, dataDir, cipher, demo: 'auto', seedOnly: process.argv.includes('--seed-only'), modules: allModules, warnings, ...(updater ? { updater } : {}) });
   session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(permission === 'notifications'));
   serveApp(join(outDir, 'renderer'), resourcesDir, join(dataDir, 'media'));
   bindIpc(core, isOurWindow);
