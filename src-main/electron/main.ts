@@ -6,12 +6,11 @@ import { createCore, type Core } from '../core/app-core';
 import { installLastResort } from '../core/last-resort';
 import { allModules } from '../core/modules';
 import { kioskCloseAction, trayQuitAction, upstreamHosts } from '../core/window-policy';
-import { KeyFileCipher, type Cipher } from '../secrets/cipher';
 import { registerAppScheme, serveApp } from './app-protocol';
 import { bindIpc } from './ipc';
 import { applyAutostart, startKiosk, wantsKiosk, type KioskHost } from './kiosk';
 import { provisionFromArgv } from './provision';
-import { SafeStorageCipher } from './safe-storage-cipher';
+import { chooseCipher } from './safe-storage-cipher';
 import { createTray } from './tray';
 import { electronUpdater } from './updater';
 import { allWindows, createConsoleWindow, isOurWindow, preloadPath } from './windows';
@@ -62,15 +61,6 @@ function mayClose(): boolean {
   if (kioskCloseAction(kiosk !== null, kioskExitConfirmed) === 'allow') return true;
   askKioskExit();
   return false;
-}
-
-function chooseCipher(dataDir: string, warnings: string[]): Cipher {
-  try {
-    return new SafeStorageCipher();
-  } catch (error) {
-    warnings.push(`OS secret storage unavailable (${(error as Error).message}); using an owner-only key file.`);
-    return new KeyFileCipher(join(dataDir, 'secret.key'));
-  }
 }
 
 app.on('second-instance', () => !provisioning && showMain());

@@ -1,7 +1,7 @@
 import { app } from 'electron';
 import { askNewPin } from '../admin/pin-prompt';
 import { provisionExitCodes, provisionRequest, runProvisioning } from '../admin/provision';
-import { SafeStorageCipher } from './safe-storage-cipher';
+import { chooseCipher } from './safe-storage-cipher';
 
 /**
  * `ops-console --setup-kiosk --config FILE` / `--remove-kiosk`: argv → `admin/provision.ts`,
@@ -27,7 +27,8 @@ export function provisionFromArgv(argv: readonly string[]): boolean {
     try {
       const outcome = await runProvisioning(request, {
         dataDir: app.getPath('userData'),
-        cipher: () => new SafeStorageCipher(),
+        // The same choice the console makes at start, so it can read what is stored here.
+        cipher: () => chooseCipher(app.getPath('userData'), []),
         autostart: { platform: process.platform, packaged: app.isPackaged, execPath: process.execPath, appPath: app.getAppPath(), ...(process.env.APPIMAGE ? { appImage: process.env.APPIMAGE } : {}) },
         setLoginItem: (openAtLogin, args) => app.setLoginItemSettings({ openAtLogin, args }),
         askPin: () => askNewPin(process.stdin, process.stdout),
