@@ -55,6 +55,11 @@ export class AdminSessions {
     return this.unlocked.get(session)! + this.autoLockMs;
   }
 
+  /** Whether any session is unlocked now (idle ones lock on the spot). */
+  anyUnlocked(now = Date.now()): boolean {
+    return [...this.unlocked.keys()].filter((session) => this.isUnlocked(session, now)).length > 0;
+  }
+
   /** Forget sessions that went idle (periodic sweep; also writes the auto-lock to the audit log). */
   sweep(now = Date.now()): void {
     for (const session of [...this.unlocked.keys()]) this.isUnlocked(session, now);

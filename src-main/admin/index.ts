@@ -297,6 +297,7 @@ export const createAdminModule =
       async start() {
         registry.gate = gate;
         registry.isAdmin = isAdmin;
+        registry.anyAdminUnlocked = () => pins.isSet && sessions.anyUnlocked();
         handlers();
         if (ctx.configAdminPin !== undefined) await applyConfigPin(ctx.configAdminPin);
         disposers.push(

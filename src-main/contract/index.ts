@@ -8,6 +8,7 @@ import { logsChannels, logsCommands } from './logs';
 import { adminChannels, adminCommands } from './admin';
 import { executionsChannels, executionsCommands } from './keyword-hub';
 import { whatsappChannels, whatsappCommands } from './evolution';
+import { updateChannels, updateCommands } from './updates';
 
 /**
  * The one contract between main and every renderer. Each area declares its commands and
@@ -22,6 +23,7 @@ export const commands = {
   ...dashboardCommands,
   ...executionsCommands,
   ...whatsappCommands,
+  ...updateCommands,
 } satisfies Record<string, CommandSpec>;
 
 export const channels = {
@@ -33,6 +35,7 @@ export const channels = {
   ...dashboardChannels,
   ...executionsChannels,
   ...whatsappChannels,
+  ...updateChannels,
 } satisfies Record<string, ChannelSpec>;
 
 export type Commands = typeof commands;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AlertSettings } from './alerts';
 import { KioskSettings } from './dashboard';
+import { UpdateSettings } from './updates';
 
 /**
  * The settings shape: what `--config FILE` holds (plus inline `secrets`), what the settings
@@ -70,6 +71,8 @@ export const Settings = z.object({
   kiosk: KioskSettings.prefault({}),
   /** Demo mode's simulators (`--seed-only` overrides `seedOnly` for one run). */
   demo: DemoSettings.prefault({}),
+  /** Updates of the installed app from an admin-set folder (issue 14); off by default. */
+  updates: UpdateSettings.prefault({}),
   /** Feature areas add their own sections; unknown keys are kept so a newer file is not damaged. */
   extra: z.record(z.string(), z.unknown()).default({}),
 });

@@ -15,6 +15,7 @@ import { LinkRegistry } from './links';
 import { reportCrash } from './link-crash';
 import { registerSystemCommands } from './system-commands';
 import { Storage } from './storage';
+import type { Updater } from './updates';
 
 export interface CoreOptions {
   host: 'electron' | 'web';
@@ -28,6 +29,8 @@ export interface CoreOptions {
   /** From `--config FILE`: used instead of the stored settings; inline secrets stay in memory. */
   config?: { settings: Settings; secrets: Record<string, string>; adminPin?: string };
   modules: readonly ModuleFactory[];
+  /** The host's self-updater (packaged Electron app); absent in the web host and development runs. */
+  updater?: Updater;
   /** Extra start-up warnings from the host (e.g. weak secret storage). */
   warnings?: string[];
 }
@@ -88,6 +91,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     isDemo,
     seedOnly: demo?.seedOnly ?? false,
     ...(options.config?.adminPin !== undefined ? { configAdminPin: options.config.adminPin } : {}),
+    ...(options.updater ? { updater: options.updater } : {}),
     warn(message) {
       warnings.push(message);
       hub.publish('system.warning', { message, at: Date.now() });

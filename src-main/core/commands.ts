@@ -49,6 +49,8 @@ export class CommandRegistry {
    * rule), for handlers that answer admins more than others (`alerts.resolveSound`'s reasons).
    */
   isAdmin: (caller: CallerContext) => boolean = (caller) => caller.trusted;
+  /** Whether any admin session is unlocked now (the admin module knows; updates wait while one is). */
+  anyAdminUnlocked: () => boolean = () => false;
 
   handle<N extends CommandName>(name: N, handler: Handler<N>): void {
     if (this.handlers.has(name)) throw new Error(`command ${name} already has a handler`);

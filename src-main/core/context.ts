@@ -8,6 +8,7 @@ import type { Hub } from './hub';
 import type { Journal } from './journal';
 import type { LinkRegistry } from './links';
 import type { Storage } from './storage';
+import type { Updater } from './updates';
 
 /** Everything a connector or integration may use. Built once by the composition root. */
 export interface CoreContext {
@@ -30,6 +31,8 @@ export interface CoreContext {
   readonly seedOnly: boolean;
   /** `adminPin` from `--config`: the admin module makes it the PIN at start (hash only stored). */
   readonly configAdminPin?: string;
+  /** The host's self-updater (the packaged Electron app only); none: updates are not applicable. */
+  readonly updater?: Updater;
   /** Show something to the operator now (connections panel banner, inspector). */
   warn(message: string): void;
 }

@@ -7,18 +7,21 @@ import { appPaths } from '../core/app-paths';
 import { installLastResort } from '../core/last-resort';
 import { allModules } from '../core/modules';
 import { kioskCloseAction, trayQuitAction, upstreamHosts } from '../core/window-policy';
-import { KeyFileCipher, type Cipher } from '../secrets/cipher';
 import { registerAppScheme, serveApp } from './app-protocol';
 import { bindIpc } from './ipc';
 import { applyAutostart, startKiosk, wantsKiosk, type KioskHost } from './kiosk';
-import { SafeStorageCipher } from './safe-storage-cipher';
+import { provisionFromArgv } from './provision';
+import { chooseCipher } from './safe-storage-cipher';
 import { createTray } from './tray';
+import { electronUpdater } from './updater';
 import { allWindows, createConsoleWindow, isOurWindow } from './windows';
 
 const paths = appPaths({ packaged: app.isPackaged, platform: process.platform, resourcesPath: process.resourcesPath, mainDir: dirname(fileURLToPath(import.meta.url)) });
 
+/** `--setup-kiosk` / `--remove-kiosk`: provisioning runs instead of the console (no window, no core). */
+const provisioning = provisionFromArgv(process.argv);
 registerAppScheme();
-if (!app.requestSingleInstanceLock()) app.quit();
+if (!provisioning && !app.requestSingleInstanceLock()) app.quit();
 
 let core: Core | null = null;
 let kiosk: KioskHost | null = null;
@@ -60,16 +63,7 @@ function mayClose(): boolean {
   return false;
 }
 
-function chooseCipher(dataDir: string, warnings: string[]): Cipher {
-  try {
-    return new SafeStorageCipher();
-  } catch (error) {
-    warnings.push(`OS secret storage unavailable (${(error as Error).message}); using an owner-only key file.`);
-    return new KeyFileCipher(join(dataDir, 'secret.key'));
-  }
-}
-
-app.on('second-instance', showMain);
+app.on('second-instance', () => !provisioning && showMain());
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
@@ -85,10 +79,13 @@ app.on('web-contents-created', (_event, contents) => {
 });
 
 void app.whenReady().then(async () => {
+  if (provisioning) return;
   const dataDir = app.getPath('userData');
   const warnings: string[] = [];
   const cipher = chooseCipher(dataDir, warnings);
-  core = await createCore({ host: 'electron', version: pkg.version, dataDir, cipher, demo: 'auto', seedOnly: process.argv.includes('--seed-only'), modules: allModules, warnings });
+  // An update's restart was allowed by the policy (no critical alert, no admin session): kiosk windows may close.
+  const updater = electronUpdater(() => (kioskExitConfirmed = true));
+  core = await createCore({ host: 'electron', version: pkg.version, dataDir, cipher, demo: 'auto', seedOnly: process.argv.includes('--seed-only'), modules: allModules, warnings, ...(updater ? { updater } : {}) });
   session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(permission === 'notifications'));
   serveApp(paths.renderer, paths.resources, join(dataDir, 'media'));
   bindIpc(core, isOurWindow);

@@ -1,5 +1,6 @@
 import { safeStorage } from 'electron';
-import type { Cipher } from '../secrets/cipher';
+import { join } from 'node:path';
+import { KeyFileCipher, type Cipher } from '../secrets/cipher';
 
 /**
  * Secrets encrypted by the OS (Keychain, DPAPI, libsecret/kwallet). On Linux without a
@@ -22,5 +23,15 @@ export class SafeStorageCipher implements Cipher {
 
   decrypt(data: Buffer): string {
     return safeStorage.decryptString(data);
+  }
+}
+
+/** The OS's secret storage, else an owner-only key file in the data folder (said in `warnings`). */
+export function chooseCipher(dataDir: string, warnings: string[]): Cipher {
+  try {
+    return new SafeStorageCipher();
+  } catch (error) {
+    warnings.push(`OS secret storage unavailable (${(error as Error).message}); using an owner-only key file.`);
+    return new KeyFileCipher(join(dataDir, 'secret.key'));
   }
 }

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pkg from '../../package.json';
+import { provisionRequest } from '../admin/provision';
 import { createCore } from '../core/app-core';
 import { installLastResort } from '../core/last-resort';
 import { allModules } from '../core/modules';
@@ -32,6 +33,8 @@ function fail(message: string): never {
 
 /** `npm run serve`: the headless host. Prints `ready <url>` once it accepts connections. */
 export async function main(argv = process.argv.slice(2)): Promise<void> {
+  // Autostart entries and login items belong to the installed desktop app, not a headless host.
+  if (provisionRequest(argv)) fail('--setup-kiosk and --remove-kiosk are desktop features: run them with the installed app (ops-console --setup-kiosk --config FILE)');
   let values;
   try {
     ({ values } = parseArgs({

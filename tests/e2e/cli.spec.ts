@@ -33,6 +33,14 @@ test.describe('npm run serve: bad input stops start-up with one clear message', 
     expect(readFileSync(bad, 'utf8')).toBe('{"upstreams": {"rpaLogs": {"url": "ftp://nope"}}}');
   });
 
+  test('kiosk provisioning is a desktop feature: the headless host refuses it', () => {
+    for (const flag of ['--setup-kiosk', '--remove-kiosk']) {
+      const r = run(flag, '--config', 'kiosk.json');
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain('--setup-kiosk and --remove-kiosk are desktop features');
+    }
+  });
+
   test('--allow-host with a port or scheme', () => {
     const r = run('--allow-host', 'http://wall.example:80');
     expect(r.status).not.toBe(0);
