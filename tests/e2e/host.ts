@@ -215,15 +215,22 @@ export async function trackBridgeCalls(page: Page): Promise<void> {
   await page.addInitScript(() => {
     const pending = new Map<WebSocket, Set<number>>();
     (window as unknown as { __bridgePending: () => number }).__bridgePending = () => [...pending.values()].reduce((n, s) => n + s.size, 0);
+    const parse = (text: unknown): { t?: string; id?: number } => {
+      try {
+        return JSON.parse(String(text)) as { t?: string; id?: number };
+      } catch {
+        return {}; // not a frame of ours: the bridge itself answers it
+      }
+    };
     const send = WebSocket.prototype.send;
     WebSocket.prototype.send = function (this: WebSocket, data) {
       if (typeof data === 'string' && new URL(this.url).pathname.endsWith('/bridge')) {
-        const m = JSON.parse(data) as { t?: string; id?: number };
+        const m = parse(data);
         if (m.t === 'call' && typeof m.id === 'number') {
           if (!pending.has(this)) {
             pending.set(this, new Set());
             this.addEventListener('message', (e) => {
-              const r = JSON.parse(String(e.data)) as { t?: string; id?: number };
+              const r = parse(e.data);
               if (r.t === 'result' && typeof r.id === 'number') pending.get(this)?.delete(r.id);
             });
             this.addEventListener('close', () => pending.delete(this));
@@ -236,7 +243,10 @@ export async function trackBridgeCalls(page: Page): Promise<void> {
   });
 }
 
-/** Every bridge call the page made has its answer (see `trackBridgeCalls`). */
+/**
+ * Every bridge call the page made has its answer (see `trackBridgeCalls`). Polled from the
+ * test, not by the page's timers, so it holds under `page.clock` too.
+ */
 export async function bridgeIdle(page: Page): Promise<void> {
-  await page.waitForFunction(() => (window as unknown as { __bridgePending: () => number }).__bridgePending() === 0);
+  await expect.poll(() => page.evaluate(() => (window as unknown as { __bridgePending: () => number }).__bridgePending())).toBe(0);
 }
