@@ -20,6 +20,12 @@ const root = resolve(import.meta.dirname, '../..');
  */
 export const E2E_PIN = '7391';
 
+/** Hosts this process started and that still run: killed when it exits, however it exits. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 /**
  * Start the built headless host (`npm run serve`) on a free port with a fresh data folder and
  * the admin PIN `E2E_PIN` (or `options.pin`; `null`: none, first run).
@@ -39,9 +45,16 @@ export async function startHost(args: string[] = [], options: { config?: object;
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   let output = '';
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`host did not start:\n${output}`)), 20_000);
+    // A host that misses the deadline is killed, not left running: an orphan loads the machine
+    // and makes every later start slower still.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`host did not start:\n${output}`));
+    }, 20_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /^ready (\S+)/m.exec(output);
