@@ -80,6 +80,9 @@ test.describe('alert center and sound', () => {
     await expect(prompt).toHaveCount(0);
     const plays = await listenForSound(page);
     const base = await simBase(page);
+    // From here the page's time moves only when the test moves it: no repeat, and no fallback
+    // to the bundled sound while main resolves the upstream one, unless the test says so.
+    await pauseNow(page);
     const stamp = Date.now();
     const title = `Storage com 98% de Ocupação ${stamp}`;
     // A sound URL of this alert alone (main caches by URL): the simulators' own critical alerts
@@ -87,14 +90,19 @@ test.describe('alert center and sound', () => {
     await simulate(page, { type: 'critical_alert', data: { id: `snd-${stamp}`, title, severity: 'critical', soundUrl: `${base}/static/sounds/critical.wav?e2e=${stamp}` } });
     await expect(page.getByTestId('alert-item').filter({ hasText: title })).toHaveAttribute('data-severity', 'critical');
     // Main fetched, validated and cached the upstream WAV; the page plays it from /media/.
-    const ours = async () => (await plays()).filter((src) => src.includes('/media/sounds/'));
-    await expect.poll(ours, { timeout: 15_000 }).toEqual([expect.stringMatching(/\/media\/sounds\/[0-9a-f]+\.wav$/)]);
-    const src = (await ours())[0]!;
-    // From here the page's time moves only when the test moves it.
-    await pauseNow(page);
-    const count = async () => (await plays()).filter((p) => p === src).length;
-    const asked = async () => (await plays.calls()).filter((p) => p === src).length;
+    let src = '';
+    await expect
+      .poll(async () => {
+        const list = ((await callBridge(page, 'alerts.list')) as Result).value as Array<{ title: string; sound?: { src: string } }>;
+        return (src = list.find((a) => a.title === title)?.sound?.src ?? '');
+      })
+      .toMatch(/^media\/sounds\/[0-9a-f]+\.wav$/);
+    const count = async () => (await plays()).filter((p) => p.endsWith(`/${src}`)).length;
+    const asked = async () => (await plays.calls()).filter((p) => p.endsWith(`/${src}`)).length;
+    await expect.poll(count, { timeout: 15_000 }).toBeGreaterThanOrEqual(1); // it really plays
+    expect(await asked()).toBe(1); // once on arrival, no repeat while the clock stands still
     await page.clock.runFor(3_000); // one repeat period
+    expect(await asked()).toBe(2);
     await expect.poll(count, { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
     await page.screenshot({ path: `${shots}/alerts-critical-en-1440.png` });
     await page.getByTestId('alert-item').filter({ hasText: title }).getByTestId('alert-ack').click();
