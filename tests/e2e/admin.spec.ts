@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
-import { callAdmin, callBridge, startHost, unlockAdmin, type ConsoleHost } from './host';
+import { bridgeIdle, callAdmin, callBridge, startHost, trackBridgeCalls, unlockAdmin, type ConsoleHost } from './host';
 
 /** Known secret strings: after everything, none may appear anywhere outside main. */
 const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -187,9 +187,12 @@ test('export and import through the UI: settings only without a passphrase; with
 });
 
 test('secrets never appear in bridge traffic, the DOM, renderer storage, logs, exports or the audit log', async ({ page, host, bridgeLog }) => {
+  await trackBridgeCalls(page);
   for (const tab of ['tokens', 'upstreams', 'audit', 'transfer', 'security']) {
     await openSettings(page, host, tab);
-    await page.waitForTimeout(300);
+    // The tab is current and every call it made is answered: whatever it loads has crossed the bridge.
+    await expect(page.getByTestId(`tab-${tab}`)).toHaveAttribute('aria-current', 'page');
+    await bridgeIdle(page);
   }
   await page.goto(`${host.url}#/`);
   await page.goto(`${host.url}#/settings/audit`);
@@ -266,6 +269,7 @@ test.describe('pt-BR', () => {
     const fresh = await startHost(['--demo'], { pin: null });
     try {
       const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'pt-BR' });
+      await trackBridgeCalls(page);
       await page.goto(`${fresh.url}#/settings/upstreams`);
       await expect(page.getByTestId('pin-setup')).toContainText('Defina o PIN de administrador');
       await page.screenshot({ path: join(shots, 'settings-first-run-pt-BR.png') });
@@ -274,8 +278,8 @@ test.describe('pt-BR', () => {
       await page.getByTestId('setup-save').click();
       for (const tab of ['upstreams', 'tokens', 'security', 'transfer', 'audit']) {
         await page.goto(`${fresh.url}#/settings/${tab}`);
-        await expect(page.getByTestId(`tab-${tab}`)).toBeVisible();
-        await page.waitForTimeout(400);
+        await expect(page.getByTestId(`tab-${tab}`)).toHaveAttribute('aria-current', 'page');
+        await bridgeIdle(page); // the tab shows what it loaded, not its empty first render
         await page.screenshot({ path: join(shots, `settings-${tab}-pt-BR.png`) });
       }
       await expect(page.getByTestId('tab-tokens')).toHaveText('Tokens');

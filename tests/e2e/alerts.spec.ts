@@ -15,16 +15,45 @@ async function setAlertSettings(page: Page, alerts: object) {
   const s = ((await callBridge(page, 'settings.get')) as Result).value as { alerts: object };
   await callAdmin(page, 'settings.update', { settings: { ...s, alerts: { ...s.alerts, ...alerts } } });
 }
-/** Every `playing` event of the page's alert <audio> element, with its source. */
+/**
+ * Every `playing` event of the page's alert <audio> element, with its source (the sound really
+ * played); `calls` is every `play()` the page asked of it — counted in the same task as the
+ * timer that asked, so under a paused clock a count taken after `runFor` is final.
+ */
 async function listenForSound(page: Page) {
   await page.evaluate(() => {
-    const w = window as unknown as { plays: string[] };
+    const w = window as unknown as { plays: string[]; playCalls: string[] };
     w.plays = [];
-    document.querySelector('[data-testid=alert-audio]')!.addEventListener('playing', (e) => w.plays.push((e.target as HTMLAudioElement).currentSrc));
+    w.playCalls = [];
+    const audio = document.querySelector<HTMLAudioElement>('[data-testid=alert-audio]')!;
+    audio.addEventListener('playing', (e) => w.plays.push((e.target as HTMLAudioElement).currentSrc));
+    audio.play = function (this: HTMLAudioElement) {
+      w.playCalls.push(this.src);
+      return HTMLMediaElement.prototype.play.call(this);
+    };
   });
-  return () => page.evaluate(() => (window as unknown as { plays: string[] }).plays);
+  const plays = () => page.evaluate(() => (window as unknown as { plays: string[] }).plays);
+  return Object.assign(plays, { calls: () => page.evaluate(() => (window as unknown as { playCalls: string[] }).playCalls) });
+}
+/**
+ * Pause the page's installed clock where it is now. `pauseAt` refuses a time already past, and
+ * the page's time keeps flowing while the test asks for it: ask again with the new time.
+ */
+async function pauseNow(page: Page): Promise<void> {
+  for (;;) {
+    const at = (await page.evaluate(() => Date.now())) + 50;
+    const refused = await page.clock.pauseAt(at).then(
+      () => null,
+      (e: Error) => e,
+    );
+    if (!refused) return;
+    if (!/past/.test(refused.message)) throw refused;
+  }
 }
 const simulate = (page: Page, message: object) => callAdmin(page, 'dashboard.simulate', { message });
+
+// This spec changes settings (alert settings, language): a host of its own, so none leaks into another spec.
+test.use({ ownHost: true });
 
 test.describe('alert center and sound', () => {
   test.beforeEach(async ({ page, host }) => {
@@ -35,35 +64,53 @@ test.describe('alert center and sound', () => {
 
   test('the browser asks once for a click, then a critical alert’s upstream sound really plays and repeats until acknowledged', async ({ page, host }) => {
     await setAlertSettings(page, { repeatEverySec: 3, repeatCritical: true, sound: true });
+    // The repeats are the page's own timers: its clock, installed before it loads, is the test's.
+    await page.clock.install();
     await page.goto(host.url + '#/alerts');
     await page.reload();
     // Until a click (or a sound that the browser let play), the page says sound needs enabling.
     const prompt = page.getByTestId('sound-enable');
+    // Another simulator's alert may play first and make the prompt go away on its own, at any
+    // moment: its text is read in one step (null: already gone), never re-queried after.
     if (await prompt.isVisible()) {
-      await expect(prompt).toContainText('enable alert sounds');
-      // Another simulator's alert may play first and make the prompt go away on its own.
+      const offer = await prompt.textContent({ timeout: 1_000 }).catch(() => null);
+      if (offer !== null) expect(offer).toContain('enable alert sounds');
       await prompt.click({ timeout: 3_000 }).catch(() => undefined);
     }
     await expect(prompt).toHaveCount(0);
     const plays = await listenForSound(page);
     const base = await simBase(page);
-    const title = `Storage com 98% de Ocupação ${Date.now()}`;
-    await simulate(page, { type: 'critical_alert', data: { id: `snd-${Date.now()}`, title, severity: 'critical', soundUrl: `${base}/static/sounds/critical.wav` } });
+    // From here the page's time moves only when the test moves it: no repeat, and no fallback
+    // to the bundled sound while main resolves the upstream one, unless the test says so.
+    await pauseNow(page);
+    const stamp = Date.now();
+    const title = `Storage com 98% de Ocupação ${stamp}`;
+    // A sound URL of this alert alone (main caches by URL): the simulators' own critical alerts
+    // play critical.wav too, and must not count as this alert's repeats.
+    await simulate(page, { type: 'critical_alert', data: { id: `snd-${stamp}`, title, severity: 'critical', soundUrl: `${base}/static/sounds/critical.wav?e2e=${stamp}` } });
     await expect(page.getByTestId('alert-item').filter({ hasText: title })).toHaveAttribute('data-severity', 'critical');
     // Main fetched, validated and cached the upstream WAV; the page plays it from /media/.
-    const ours = async () => (await plays()).filter((src) => src.includes('/media/sounds/'));
-    await expect.poll(ours, { timeout: 15_000 }).toEqual([expect.stringMatching(/\/media\/sounds\/[0-9a-f]+\.wav$/)]);
-    const src = (await ours())[0]!;
-    const count = async () => (await plays()).filter((p) => p === src).length;
+    let src = '';
+    await expect
+      .poll(async () => {
+        const list = ((await callBridge(page, 'alerts.list')) as Result).value as Array<{ title: string; sound?: { src: string } }>;
+        return (src = list.find((a) => a.title === title)?.sound?.src ?? '');
+      })
+      .toMatch(/^media\/sounds\/[0-9a-f]+\.wav$/);
+    const count = async () => (await plays()).filter((p) => p.endsWith(`/${src}`)).length;
+    const asked = async () => (await plays.calls()).filter((p) => p.endsWith(`/${src}`)).length;
+    await expect.poll(count, { timeout: 15_000 }).toBeGreaterThanOrEqual(1); // it really plays
+    expect(await asked()).toBe(1); // once on arrival, no repeat while the clock stands still
+    await page.clock.runFor(3_000); // one repeat period
+    expect(await asked()).toBe(2);
     await expect.poll(count, { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
     await page.screenshot({ path: `${shots}/alerts-critical-en-1440.png` });
     await page.getByTestId('alert-item').filter({ hasText: title }).getByTestId('alert-ack').click();
     await expect(page.getByTestId('alert-item').filter({ hasText: title })).toHaveCount(0);
-    await page.waitForTimeout(1_000); // a play started just before the click may still report 'playing'
-    const after = await count();
-    // Two repeat periods later: silence.
-    await page.waitForTimeout(7_000);
-    expect(await count()).toBe(after);
+    const after = await asked();
+    // Two repeat periods and more later: the page did not even ask for the sound again.
+    await page.clock.runFor(7_000);
+    expect(await asked()).toBe(after);
   });
 
   test('falls back to the bundled sound when soundUrl is not audio or unreachable, and says why', async ({ page, host }) => {
@@ -122,7 +169,8 @@ test.describe('alert center and sound', () => {
     await page.evaluate(() => ((window as unknown as { focused: boolean }).focused = false));
     await setAlertSettings(page, { desktopNotifications: false });
     await raise('Notif e2e off');
-    await page.waitForTimeout(500);
+    // The store decides on a notification in the same task that adds the alert, before it is
+    // drawn: with the alert on screen, the decision is made.
     expect((await ours()).map((n) => n.title)).toEqual(['Critical: Notif e2e unfocused']);
     await setAlertSettings(page, { desktopNotifications: true });
   });
@@ -186,7 +234,7 @@ test.describe('alert center and sound', () => {
       await page.getByTestId('tab-history').click();
       await expect(page.locator('[data-testid=alert-item][data-state=acknowledged]').first()).toContainText('reconhecido por browser');
     } finally {
-      await callAdmin(page, 'settings.update', { settings: { ...s, language: 'auto' } }); // the default: the next spec on this worker's host follows its browser
+      await callAdmin(page, 'settings.update', { settings: { ...s, language: 'auto' } }); // the default: a later test of this file follows its browser
     }
   });
 });

@@ -20,6 +20,12 @@ const root = resolve(import.meta.dirname, '../..');
  */
 export const E2E_PIN = '7391';
 
+/** Hosts this process started and that still run: killed when it exits, however it exits. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 /**
  * Start the built headless host (`npm run serve`) on a free port with a fresh data folder and
  * the admin PIN `E2E_PIN` (or `options.pin`; `null`: none, first run).
@@ -39,9 +45,16 @@ export async function startHost(args: string[] = [], options: { config?: object;
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   let output = '';
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`host did not start:\n${output}`)), 20_000);
+    // A host that misses the deadline is killed, not left running: an orphan loads the machine
+    // and makes every later start slower still.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`host did not start:\n${output}`));
+    }, 20_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /^ready (\S+)/m.exec(output);
@@ -68,15 +81,67 @@ export async function startHost(args: string[] = [], options: { config?: object;
   };
 }
 
-/** Every page of a spec gets a host in demo mode; calls to the bridge are recorded. */
-export const test = base.extend<{ bridgeLog: string[] }, { host: ConsoleHost }>({
-  host: [
+/**
+ * The hosts of one worker, started when a test first asks: one shared by the specs that only
+ * read, and one per spec file for the specs that change settings (`ownHost`). A worker runs a
+ * file's tests together, so the file's host is stopped when the worker moves to another file.
+ */
+class WorkerHosts {
+  private shared?: { host: Promise<ConsoleHost> };
+  private own?: { file: string; args: string; host: Promise<ConsoleHost> };
+
+  /** The shared demo host (`file` null), or `file`'s own host started with `args`. */
+  async get(file: string | null, args: string[]): Promise<ConsoleHost> {
+    if (file === null) return (this.shared ??= { host: startHost(['--demo']) }).host;
+    const key = JSON.stringify(args);
+    if (this.own?.file !== file || this.own.args !== key) {
+      await this.stop('own');
+      this.own = { file, args: key, host: startHost(args) };
+    }
+    return this.own.host;
+  }
+
+  async stop(which: 'shared' | 'own' | 'all' = 'all'): Promise<void> {
+    for (const slot of which === 'all' ? (['shared', 'own'] as const) : [which]) {
+      const held = this[slot];
+      this[slot] = undefined;
+      if (held) await held.host.then((h) => h.stop(), () => undefined); // a host that failed to start has nothing to stop
+    }
+  }
+}
+
+export interface HostOptions {
+  /**
+   * A host for this spec file alone: set it (`test.use({ ownHost: true })`) in every spec that
+   * changes settings, secrets, webhooks or modes, so nothing it sets leaks into another spec.
+   */
+  ownHost: boolean;
+  /** The host's command line (default `--demo`). Other arguments need `ownHost`. */
+  hostArgs: string[];
+}
+
+/**
+ * Every page of a spec gets a host in demo mode — shared by the worker's read-only specs, or
+ * the spec file's own (`ownHost`); calls to the bridge are recorded.
+ */
+export const test = base.extend<{ bridgeLog: string[]; host: ConsoleHost } & HostOptions, { workerHosts: WorkerHosts }>({
+  ownHost: [false, { option: true }],
+  hostArgs: [['--demo'], { option: true }],
+  workerHosts: [
     async ({}, use) => {
-      const host = await startHost(['--demo']);
-      await use(host);
-      await host.stop();
+      const hosts = new WorkerHosts();
+      await use(hosts);
+      await hosts.stop();
     },
     { scope: 'worker' },
+  ],
+  host: [
+    async ({ workerHosts, ownHost, hostArgs }, use, testInfo) => {
+      if (!ownHost && hostArgs.join(' ') !== '--demo') throw new Error('hostArgs other than --demo need ownHost: true');
+      await use(await workerHosts.get(ownHost ? testInfo.file : null, hostArgs));
+    },
+    // Starting a host is the fixture's time, not the test's (as when it was a worker fixture).
+    { timeout: 60_000 },
   ],
   bridgeLog: async ({ page }, use) => {
     const log: string[] = [];
@@ -151,4 +216,50 @@ export async function unlockAdmin(page: Page, pin = E2E_PIN): Promise<void> {
   }
   await expect(unlocked).toBeVisible();
   await page.evaluate((hash) => (location.hash = hash || '#/'), previous);
+}
+
+/**
+ * Count, inside the page, the bridge calls still waiting for their result (call before the
+ * page loads). A view asks for its data when it mounts — in the same task that marks its nav
+ * link or tab current — so once that mark is seen, `bridgeIdle` waits for exactly those answers:
+ * a condition, not a guess at how long loading takes.
+ */
+export async function trackBridgeCalls(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const pending = new Map<WebSocket, Set<number>>();
+    (window as unknown as { __bridgePending: () => number }).__bridgePending = () => [...pending.values()].reduce((n, s) => n + s.size, 0);
+    const parse = (text: unknown): { t?: string; id?: number } => {
+      try {
+        return JSON.parse(String(text)) as { t?: string; id?: number };
+      } catch {
+        return {}; // not a frame of ours: the bridge itself answers it
+      }
+    };
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (this: WebSocket, data) {
+      if (typeof data === 'string' && new URL(this.url).pathname.endsWith('/bridge')) {
+        const m = parse(data);
+        if (m.t === 'call' && typeof m.id === 'number') {
+          if (!pending.has(this)) {
+            pending.set(this, new Set());
+            this.addEventListener('message', (e) => {
+              const r = parse(e.data);
+              if (r.t === 'result' && typeof r.id === 'number') pending.get(this)?.delete(r.id);
+            });
+            this.addEventListener('close', () => pending.delete(this));
+          }
+          pending.get(this)!.add(m.id);
+        }
+      }
+      return send.call(this, data);
+    };
+  });
+}
+
+/**
+ * Every bridge call the page made has its answer (see `trackBridgeCalls`). Polled from the
+ * test, not by the page's timers, so it holds under `page.clock` too.
+ */
+export async function bridgeIdle(page: Page): Promise<void> {
+  await expect.poll(() => page.evaluate(() => (window as unknown as { __bridgePending: () => number }).__bridgePending())).toBe(0);
 }

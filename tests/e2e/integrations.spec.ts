@@ -12,6 +12,9 @@ import { callAdmin, callBridge, expect, test, unlockAdmin } from './host';
  */
 const shots = '.tmp/shots-integrations';
 
+// This spec changes settings (webhooks): a host of its own, so none leaks into another spec.
+test.use({ ownHost: true });
+
 test.describe('integrations', () => {
   let server: Server;
   let url = '';

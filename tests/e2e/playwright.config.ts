@@ -7,7 +7,9 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 15_000 },
   workers: 2,
-  retries: 0,
+  // One retry tells a flaky test (failed, then passed) from a broken one; scripts/test-summary.mjs
+  // lists flaky tests apart and fails the run on them, so a retry never hides a race.
+  retries: 1,
   reporter: [['list'], ['json', { outputFile: '../../test-results/e2e.json' }]],
   outputDir: '../../test-results/e2e',
   use: {

@@ -1,4 +1,4 @@
-import { callBridge, expect, startHost, test as base, type ConsoleHost } from './host';
+import { callBridge, expect, test } from './host';
 
 /**
  * The demo host with `--seed-only`: every simulator speaks only what its seed document
@@ -6,16 +6,7 @@ import { callBridge, expect, startHost, test as base, type ConsoleHost } from '.
  * logs stream live, WhatsApp instances and events show, the wallboard fills, links are up with
  * no error of ours. (The keyword hub and webhooks in this mode have their own specs.)
  */
-const test = base.extend<object, { host: ConsoleHost }>({
-  host: [
-    async ({}, use) => {
-      const host = await startHost(['--demo', '--seed-only']);
-      await use(host);
-      await host.stop();
-    },
-    { scope: 'worker' },
-  ],
-});
+test.use({ ownHost: true, hostArgs: ['--demo', '--seed-only'] });
 
 type Result<T = unknown> = { ok: boolean; value: T };
 type Entry = { upstream: string; type: string; level: string };

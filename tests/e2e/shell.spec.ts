@@ -1,4 +1,4 @@
-import { callBridge, expect, startHost, test } from './host';
+import { bridgeIdle, callBridge, expect, startHost, test, trackBridgeCalls } from './host';
 
 const upstreams = ['rpaLogs', 'keywordHub', 'evolution', 'dashboard'] as const;
 
@@ -67,13 +67,16 @@ test.describe('console shell (demo mode)', () => {
     for (const [locale, label] of [['pt-BR', 'Conexões'], ['en-US', 'Connections']] as const) {
       const context = await browser.newContext({ locale, viewport: { width: 1440, height: 900 } });
       const page = await context.newPage();
+      await trackBridgeCalls(page);
       await page.goto(host.url);
       await expect(page.getByRole('heading', { level: 1 })).toHaveText(label);
       await expect(page.locator('.conn-card[data-state="open"]')).toHaveCount(5, { timeout: 20_000 }); // all five upstreams
       // Main says what a link does; the screen words it in its language.
       await expect(page.locator('.conn-card[data-state="open"]').first().getByTestId('conn-message')).toHaveText(locale === 'pt-BR' ? /^Conectado/ : /^Connected/);
       await expect(page.getByTestId('conn-summary')).toHaveText(locale === 'pt-BR' ? '5/5 conectados' : '5/5 connected');
-      await page.waitForTimeout(1_500);
+      // The screenshot (docs/screenshot.png among them) shows every card counting live events.
+      for (const id of upstreams) await expect(page.locator(`.conn-card[data-upstream="${id}"]`).getByTestId('events')).not.toHaveText('0', { timeout: 30_000 });
+      await bridgeIdle(page);
       await page.screenshot({ path: `test-results/screens/connections-${locale}.png` });
       if (locale === 'pt-BR') await page.screenshot({ path: 'docs/screenshot.png' });
       await context.close();
@@ -96,11 +99,14 @@ test('no secret crosses the bridge or reaches the DOM or renderer storage', asyn
       ws.on('framereceived', (f) => frames.push(String(f.payload)));
       ws.on('framesent', (f) => frames.push(String(f.payload)));
     });
+    await trackBridgeCalls(page);
     await page.goto(host.url);
     await expect(page.locator('.conn-card[data-state="open"]')).toHaveCount(5, { timeout: 20_000 }); // all five upstreams
     for (const link of await page.locator('nav .nav-link').all()) {
       await link.click();
-      await page.waitForTimeout(600);
+      // The view is mounted and has its data: what it shows is in the DOM captured below.
+      await expect(link).toHaveAttribute('aria-current', 'page');
+      await bridgeIdle(page);
       frames.push(await page.content());
     }
     const storage = await page.evaluate(async () => {

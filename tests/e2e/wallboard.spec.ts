@@ -19,6 +19,9 @@ async function peer(httpBase: string): Promise<WebSocket> {
 }
 const simulate = (page: import('@playwright/test').Page, message: object) => callAdmin(page, 'dashboard.simulate', { message });
 
+// This spec changes settings (language, kiosk playlists and PIN): a host of its own, so none leaks into another spec.
+test.use({ ownHost: true });
+
 test.describe('wallboard (seed 004)', () => {
   test('dashboard, tickets and projects boards show the channel’s data, readable at 1080p, in pt-BR and en', async ({ page, host }) => {
     await page.setViewportSize({ width: 1920, height: 1080 });
@@ -72,7 +75,7 @@ test.describe('wallboard (seed 004)', () => {
     await page.getByTestId('wb-tab-control').click();
     await expect(page.getByTestId('client-id')).toHaveValue(/^Kiosk-[A-Z]{5}$/);
     await page.screenshot({ path: `${shots}/control-pt-1440.png`, fullPage: true });
-    await callAdmin(page, 'settings.update', { settings: { ...((await callBridge(page, 'settings.get')) as Result).value as object, language: 'auto' } }); // back to the default for the next spec on this host
+    await callAdmin(page, 'settings.update', { settings: { ...((await callBridge(page, 'settings.get')) as Result).value as object, language: 'auto' } }); // back to the default for the later tests of this file
   });
 
   test('malformed and unknown messages are counted and shown; the board keeps its data', async ({ page, host }) => {

@@ -3,6 +3,9 @@ import { callBridge, expect, test, unlockAdmin } from './host';
 
 const shots = '.tmp/shots-whatsapp';
 
+// This spec changes settings (the Evolution mode): a host of its own, so none leaks into another spec.
+test.use({ ownHost: true });
+
 test.describe('WhatsApp instances (Evolution API, demo simulator)', () => {
   test('the board shows every instance with its state, the QR of the one pairing, and live counters', async ({ page, host }) => {
     await page.goto(`${host.url}#/whatsapp`);

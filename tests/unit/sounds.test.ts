@@ -11,7 +11,6 @@ import { createCore, type Core } from '../../src-main/core/app-core';
 import type { CoreContext } from '../../src-main/core/context';
 import { SoundCache, sniffAudio } from '../../src-main/core/sounds';
 import { KeyFileCipher } from '../../src-main/secrets/cipher';
-import { until } from './until';
 import { makeBeepWav } from '../../src-main/demo/wav';
 
 const wav = makeBeepWav({ freqHz: 440, ms: 50 });
@@ -165,13 +164,20 @@ describe('whose URLs main fetches (issue 12, item 8)', () => {
 
   it('a dashboard alert naming a sound on another host plays the bundled sound; main never fetches it', async () => {
     const core = await boot();
-    const seen: Alert[] = [];
-    core.hub.on('alerts.changed', (a) => seen.push(a));
+    // The alert once main has resolved its sound: the `alerts.changed` event that carries it.
+    const resolved = (suffix: string) =>
+      new Promise<Alert>((done) => {
+        const off = core.hub.on('alerts.changed', (a) => {
+          if (!a.key.endsWith(suffix) || !a.sound) return;
+          off();
+          done(a);
+        });
+      });
+    const [xResolved, yResolved] = [resolved(':x'), resolved(':y')];
     const before = elsewhereHits;
     alerts.raise({ source: 'dashboard', severity: 'critical', key: 'dashboard:critical_alert:x', title: 'x', soundUrl: `${away}/ok.wav` });
     alerts.raise({ source: 'dashboard', severity: 'critical', key: 'dashboard:critical_alert:y', title: 'y', soundUrl: `${base}/ok.wav` });
-    const x = await until('x resolved', () => seen.find((a) => a.key.endsWith(':x') && a.sound));
-    const y = await until('y resolved', () => seen.find((a) => a.key.endsWith(':y') && a.sound));
+    const [x, y] = await Promise.all([xResolved, yResolved]);
     expect(x.sound).toMatchObject({ bundled: true, src: 'resources/sounds/critical.wav', reason: expect.stringContaining('not from the upstream') });
     expect(y.sound).toMatchObject({ bundled: false });
     expect(elsewhereHits).toBe(before);
