@@ -1,9 +1,8 @@
 import type { TestResult } from '../contract';
 import { IntegrationSettings, type InboundStatus, type Webhook } from '../contract/integrations';
 import { CommandError } from '../core/commands';
-import type { CoreContext, Module, ModuleFactory } from '../core/context';
-import { startWebhookSender, startWebhookSink, type WebhookSender, type WebhookSink } from '../demo/webhooks-sim';
-import type { LinkSession } from '../upstreams/lifecycle';
+import type { CoreContext, Module, ModuleFactory, StoppableSimulator } from '../core/context';
+import type { LinkSession } from '../core/lifecycle';
 import { maskSecret } from '../secrets/vault';
 import { consoleEventTypes } from '../contract/integrations';
 import { samples, watchConsoleEvents } from './catalogue';
@@ -26,13 +25,14 @@ export function readIntegrationSettings(extra: Record<string, unknown>): { value
 
 /** Outbound webhooks, the inbound receiver and the scheduled jobs, wired to the core. */
 export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
-  const demo = ctx.isDemo('webhooks');
+  const simulators = ctx.isDemo('webhooks') ? ctx.webhookSimulators : null;
+  const demo = simulators !== null;
   // Seed-only demo: the seed-003 simulators speak only what the seed documents; the demo source
   // then uses `simple`.
   const seedOnly = demo && ctx.seedOnly;
   let settings = readIntegrationSettings(ctx.settings.get().extra).value;
-  let sink: WebhookSink | null = null;
-  let sender: WebhookSender | null = null;
+  let sink: StoppableSimulator | null = null;
+  let sender: { stop(): Promise<void> } | null = null;
   let demoPort: number | null = null;
   let session: LinkSession | null = null;
   const offs: Array<() => void> = [];
@@ -294,18 +294,18 @@ export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
         }),
         watchConsoleEvents(ctx.hub, (event) => outbound.emit(event.type, event.data)),
       );
-      if (demo) await startDemo();
+      if (simulators) await startDemo(simulators);
       outbound.start();
       scheduler.start();
       applyInbound();
-      if (demo) {
+      if (simulators) {
         // The fiscal system of seed 003, posting signed events to our receiver once it listens.
         const secret = ctx.secrets.get(inboundSecretName('fiscal'))!;
         const waitListening = async () => {
           for (let i = 0; i < 100 && !receiver.listening; i++) await new Promise((r) => setTimeout(r, 50));
         };
         await waitListening();
-        sender = startWebhookSender({ targetUrl: `${receiver.url}/hooks/fiscal`, secret, scheme: 'standard', ratePerMin: 6, seedOnly });
+        sender = simulators.startSender({ targetUrl: `${receiver.url}/hooks/fiscal`, secret, scheme: 'standard', ratePerMin: 6, seedOnly });
       }
     },
     async stop() {
@@ -319,11 +319,11 @@ export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
     },
   };
 
-  async function startDemo(): Promise<void> {
+  async function startDemo(simulators: NonNullable<CoreContext['webhookSimulators']>): Promise<void> {
     if (!ctx.secrets.get(inboundSecretName('fiscal'))) ctx.secrets.setEphemeral(inboundSecretName('fiscal'), generateSecret());
     const secret = ctx.secrets.get(webhookSecretName(DEMO_HOOK_ID)) ?? generateSecret();
     ctx.secrets.setEphemeral(webhookSecretName(DEMO_HOOK_ID), secret);
-    sink = await startWebhookSink({ secret, scheme: 'standard', seedOnly });
+    sink = await simulators.startSink({ secret, scheme: 'standard', seedOnly });
     const input = {
       name: 'Demo sink (simulator)',
       url: `${sink.url}/hooks/console`,

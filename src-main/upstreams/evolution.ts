@@ -2,7 +2,7 @@ import type { Settings } from '../contract/settings';
 import type { EvolutionMode, WaMetrics, WaSnapshot, WaState } from '../contract/evolution';
 import type { TestResult } from '../contract';
 import type { CoreContext, Module, ModuleFactory } from '../core/context';
-import { linkGuard, underLink, type Link, type LinkSession } from './lifecycle';
+import { linkGuard, underLink, type Link, type LinkSession } from '../core/lifecycle';
 import { EvolutionAlerts } from './evolution/alerts';
 import { EvolutionAuth } from './evolution/auth';
 import { InstanceBook } from './evolution/book';

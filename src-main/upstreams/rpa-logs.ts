@@ -1,8 +1,8 @@
 import type { TestResult } from '../contract';
 import { LogsConfig } from '../contract/logs';
 import type { CoreContext, Module, ModuleFactory } from '../core/context';
-import type { BackoffOptions } from './backoff';
-import { underLink, type Link } from './lifecycle';
+import type { BackoffOptions } from '../core/backoff';
+import { underLink, type Link } from '../core/lifecycle';
 import { JobAlerts } from './rpa-logs/alerts';
 import { registerLogCommands } from './rpa-logs/commands';
 import { TOKEN } from './rpa-logs/endpoints';

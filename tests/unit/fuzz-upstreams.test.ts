@@ -13,7 +13,7 @@ import { keywordHubModule } from '../../src-main/upstreams/keyword-hub';
 import { RpaLogs } from '../../src-main/upstreams/rpa-logs';
 import { startIoServer, startSseServer, startWsServer, type IoUpstream, type SseServer, type WsServer } from './hostile-servers';
 import { testCores } from './test-cores';
-import type { Link } from '../../src-main/upstreams/lifecycle';
+import type { Link } from '../../src-main/core/lifecycle';
 import { until } from './until';
 
 /**

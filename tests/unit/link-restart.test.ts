@@ -5,7 +5,7 @@ import type { Alert } from '../../src-main/contract/alerts';
 import type { LogLine } from '../../src-main/contract/logs';
 import { defaultSettings } from '../../src-main/contract/settings';
 import type { ModuleFactory } from '../../src-main/core/context';
-import type { Link } from '../../src-main/upstreams/lifecycle';
+import type { Link } from '../../src-main/core/lifecycle';
 import { RpaLogs } from '../../src-main/upstreams/rpa-logs';
 import { openWebSocket } from '../../src-main/upstreams/ws-link';
 import { Evolution } from '../../src-main/upstreams/evolution';

@@ -1,4 +1,4 @@
-import { AuthError, type Link, type LinkSession } from '../lifecycle';
+import { AuthError, type Link, type LinkSession } from '../../core/lifecycle';
 import { keyRefused } from './auth';
 import type { EvolutionParts } from './parts';
 

@@ -2,7 +2,7 @@ import WebSocket from 'ws';
 import type { TestResult } from '../../contract';
 import type { Settings } from '../../contract/settings';
 import type { CoreContext } from '../../core/context';
-import { AuthError, linkGuard, type Link, type LinkSession, type TimerGuard } from '../lifecycle';
+import { AuthError, linkGuard, type Link, type LinkSession, type TimerGuard } from '../../core/lifecycle';
 import { openWebSocket } from '../ws-link';
 import type { HubParts } from './parts';
 import { frameOf, newRequestId } from './wire';

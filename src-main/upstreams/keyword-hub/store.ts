@@ -15,7 +15,7 @@ import {
 } from '../../contract/keyword-hub';
 import { CommandError } from '../../core/commands';
 import type { CoreContext } from '../../core/context';
-import { linkGuard, type TimerGuard } from '../lifecycle';
+import { linkGuard, type TimerGuard } from '../../core/lifecycle';
 
 const MAX_NOTIFICATIONS = 200;
 const MAX_METRICS = 3_600;

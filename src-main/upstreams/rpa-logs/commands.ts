@@ -1,7 +1,7 @@
 import type { LogsConfig } from '../../contract/logs';
 import { CommandError } from '../../core/commands';
 import type { CoreContext } from '../../core/context';
-import type { Link } from '../lifecycle';
+import type { Link } from '../../core/lifecycle';
 import type { JobBook } from './jobs';
 import type { LogStreams } from './streams';
 
