@@ -6,7 +6,7 @@ import type { LogLine } from '../../src-main/contract/logs';
 import { defaultSettings } from '../../src-main/contract/settings';
 import type { ModuleFactory } from '../../src-main/core/context';
 import type { Link } from '../../src-main/core/lifecycle';
-import { RpaLogs } from '../../src-main/upstreams/rpa-logs';
+import { createRpaLogs, type RpaLogs } from '../../src-main/upstreams/rpa-logs';
 import { openWebSocket } from '../../src-main/upstreams/ws-link';
 import { Evolution } from '../../src-main/upstreams/evolution';
 import { createKeywordHub } from '../../src-main/upstreams/keyword-hub';
@@ -93,7 +93,7 @@ describe('an error escaping a connector restarts that connector, never the proce
     const settings = defaultSettings();
     settings.upstreams.rpaLogs.url = sse.url;
     let logs: RpaLogs | null = null;
-    const { core, alerts } = await boot([(ctx) => (logs = new RpaLogs(ctx, { backoff: { baseMs: 10, maxMs: 50 }, saveMs: 20 }))], settings, { 'rpaLogs.token': 'eyJ.t.s' });
+    const { core, alerts } = await boot([(ctx) => { const made = createRpaLogs(ctx, { backoff: { baseMs: 10, maxMs: 50 }, saveMs: 20 }); logs = made.connector; return made.module; }], settings, { 'rpaLogs.token': 'eyJ.t.s' });
     const lines: LogLine[] = [];
     core.hub.on('logs.lines', (l) => lines.push(l));
     const link = () => logs!.currentLink!;
