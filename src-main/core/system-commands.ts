@@ -29,7 +29,7 @@ export function registerSystemCommands(
   commands.handle('alerts.snooze', ({ id, minutes }) => ctx.alerts.snooze(id, minutes));
   commands.handle('alerts.mute', ({ minutes }) => ctx.alerts.mute(minutes));
   commands.handle('settings.get', () => settings.get());
-  settings.onChange((next) => ctx.hub.publish('settings.changed', next));
+  owner.defer(settings.onChange((next) => ctx.hub.publish('settings.changed', next)));
   commands.handle('settings.update', ({ settings: next }) => {
     try {
       return settings.update(next);

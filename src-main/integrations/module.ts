@@ -2,6 +2,7 @@ import type { TestResult } from '../contract';
 import { IntegrationSettings, type InboundStatus, type Webhook } from '../contract/integrations';
 import { CommandError } from '../core/commands';
 import type { CoreContext, Module, ModuleFactory, StoppableSimulator } from '../core/context';
+import { DisposableStore, MutableDisposable, timeout } from '../core/disposable';
 import type { LinkSession } from '../core/lifecycle';
 import { maskSecret } from '../secrets/vault';
 import { consoleEventTypes } from '../contract/integrations';
@@ -35,7 +36,8 @@ export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
   let sender: { stop(): Promise<void> } | null = null;
   let demoPort: number | null = null;
   let session: LinkSession | null = null;
-  const offs: Array<() => void> = [];
+  /** Commands, listeners, the status timer and the receiver's link: disposed on stop. */
+  const owned = new DisposableStore();
 
   const status = (name: string) => {
     const value = ctx.secrets.get(name);
@@ -121,12 +123,10 @@ export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
       message: link.status().message,
     };
   };
-  let statusTimer: NodeJS.Timeout | null = null;
+  const statusTimer = owned.add(new MutableDisposable<ReturnType<typeof timeout>>());
   const publishStatusSoon = () => {
-    statusTimer ??= setTimeout(() => {
-      statusTimer = null;
-      ctx.hub.publish('inbound.status', inboundStatus());
-    }, 500);
+    if (statusTimer.value?.pending) return;
+    statusTimer.value = timeout(500, () => ctx.hub.publish('inbound.status', inboundStatus()));
   };
 
   const test = async (): Promise<TestResult> => {
@@ -153,10 +153,11 @@ export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
     },
     close() {
       session = null;
-      void receiver.stop().then(publishStatusSoon);
+      void receiver.stop().then(publishStatusSoon, ctx.journal.failed('webhooks', 'stopping the inbound receiver'));
     },
     test,
   });
+  owned.add(link);
   const applyInbound = () => {
     if (inboundSettings().enabled) link.connect();
     else link.disconnect('disabled');
@@ -205,7 +206,7 @@ export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
     if (!hook) throw new CommandError('invalid-argument', `no webhook ${id}`);
     return hook;
   };
-  const c = ctx.commands;
+  const c = ctx.commands.ownedBy(owned);
   c.handle('integrations.catalogue', () => consoleEventTypes.map((type) => ({ type, sample: samples[type] })));
   c.handle('integrations.settings', () => settings);
   c.handle('integrations.saveSettings', ({ settings: next }) => {
@@ -285,15 +286,15 @@ export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
       const read = readIntegrationSettings(ctx.settings.get().extra);
       settings = read.value;
       if (read.error) ctx.warn(read.error);
-      offs.push(
+      owned.defer(
         ctx.settings.onChange((next) => {
           const before = JSON.stringify(settings.inbound);
           const r = readIntegrationSettings(next.extra);
           settings = r.value;
           if (JSON.stringify(settings.inbound) !== before) applyInbound();
         }),
-        watchConsoleEvents(ctx.hub, (event) => outbound.emit(event.type, event.data)),
       );
+      owned.defer(watchConsoleEvents(ctx.hub, (event) => outbound.emit(event.type, event.data)));
       if (simulators) await startDemo(simulators);
       outbound.start();
       scheduler.start();
@@ -309,8 +310,7 @@ export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
       }
     },
     async stop() {
-      for (const off of offs.splice(0)) off();
-      if (statusTimer) clearTimeout(statusTimer);
+      owned.dispose();
       scheduler.stop();
       await sender?.stop();
       await outbound.stop();

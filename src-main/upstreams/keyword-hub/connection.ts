@@ -104,6 +104,7 @@ export function createHubLink(deps: HubLinkDeps): Link {
   return ctx.links.create({
     id: 'keywordHub',
     url: () => settings().url,
+    policy: settings,
     demo: () => ctx.isDemo('keywordHub'),
     // Pongs are activity; a link silent for 2.5 ping intervals is dead.
     idleTimeoutMs: Math.round(settings().pingIntervalMs * 2.5),

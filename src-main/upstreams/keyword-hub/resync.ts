@@ -36,7 +36,7 @@ export class Resync {
     this.timer ??= setTimeout(
       this.deps.conn.guard(() => {
         this.timer = null;
-        if (this.deps.conn.online()) void this.run().catch(() => undefined);
+        if (this.deps.conn.online()) void this.run().catch(this.deps.ctx.journal.failed('keywordHub', 're-sync'));
       }),
       1_000,
     );
