@@ -94,10 +94,7 @@ export class HubCommands {
       if (already) throw new CommandError('conflict', `a command for ${id} is already queued (${already.summary})`);
       return queue.enqueue(event, { execucao_id: id }, id, `${event} ${id}`);
     }
-    e.pending = action;
-    e.refusal = null;
-    e.unconfirmed = null;
-    store.touch(e, true);
+    store.actionSent(e, action, true);
     ctx.journal.record({ upstream: 'keywordHub', type: `${event}.sent`, level: 'info', ids: { execution: id }, summary: `${action} sent for ${id}`, raw: null });
     // Confirmed by an event echoing the request_id or by the effect on the execution; with neither
     // in time it may still have been accepted: "sent, not confirmed", never a failure.

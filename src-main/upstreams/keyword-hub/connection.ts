@@ -122,10 +122,7 @@ export function createHubLink(deps: HubLinkDeps): Link {
         throw error;
       }
       conn.ws = socket;
-      if (status.auth) {
-        status.auth = null;
-        status.publish();
-      }
+      status.clearAuth();
       deps.pinger.start(s);
       ctx.journal.record({ upstream: 'keywordHub', type: 'connected', level: 'info', ids: {}, summary: `connected to ${settings().url}`, raw: null });
       setTimeout(s.guard(deps.afterConnect), 0);

@@ -96,8 +96,7 @@ export function createKeywordHub(ctx: CoreContext, options: KeywordHubOptions = 
       owned.defer(
         ctx.secrets.onChange((name) => {
           if (name !== 'keywordHub.token') return;
-          status.auth = null;
-          status.publish();
+          status.clearAuth();
           conn.link.credentialsChanged();
         }),
       );
