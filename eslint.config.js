@@ -1,5 +1,6 @@
 import pluginVue from 'eslint-plugin-vue';
 import tseslint from 'typescript-eslint';
+import layers from './eslint-rules/layers.js';
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '.tmp/**'] },
@@ -32,5 +33,12 @@ export default tseslint.config(
       // One core, two hosts: only the Electron host may import electron.
       'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only src-main/electron/ may import electron.' }] }],
     },
+  },
+  {
+    // contract ← core ← upstreams / integrations / admin ← composition and hosts; demo/ only
+    // from the composition; no upstream imports another (eslint-rules/layers.js).
+    files: ['src-main/**/*.ts'],
+    plugins: { ops: { rules: { layers } } },
+    rules: { 'ops/layers': 'error' },
   },
 );

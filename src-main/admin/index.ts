@@ -3,6 +3,7 @@ import { commands, type BridgeError, type CommandName } from '../contract';
 import { secretNames, type Settings } from '../contract/settings';
 import { CommandError, type CallerContext } from '../core/commands';
 import type { CoreContext, Module, ModuleFactory } from '../core/context';
+import { DisposableStore } from '../core/disposable';
 import { maskSecret } from '../secrets/vault';
 import { parseSettings, SettingsError } from '../settings/settings-store';
 import { AdminSessions } from './admin-session';
@@ -57,13 +58,13 @@ export interface AdminModuleOptions {
 export const createAdminModule =
   (options: AdminModuleOptions = {}): ModuleFactory =>
   (ctx: CoreContext): Module => {
-    const { commands: registry, secrets, settings, hub, journal, alerts } = ctx;
+    const { secrets, settings, hub, journal, alerts } = ctx;
+    const owned = new DisposableStore();
+    const registry = ctx.commands.ownedBy(owned);
     const pins = new PinStore(ctx.storage, options.pinPolicy);
     const audit = new AuditLog(ctx.storage);
     const rejected = new Map<string, { at: number; message: string }>();
-    const disposers: Array<() => void> = [];
     let adminSettings = adminSettingsOf(settings.get());
-    let sweeper: NodeJS.Timeout | null = null;
     /** The privileged caller whose handler is running now (for audit entries written by listeners). */
     let currentCaller = 'main';
     let currentCommand = '';
@@ -295,12 +296,13 @@ export const createAdminModule =
     return {
       name: 'admin',
       async start() {
-        registry.gate = gate;
-        registry.isAdmin = isAdmin;
-        registry.anyAdminUnlocked = () => pins.isSet && sessions.anyUnlocked();
+        ctx.commands.gate = gate;
+        ctx.commands.isAdmin = isAdmin;
+        ctx.commands.anyAdminUnlocked = () => pins.isSet && sessions.anyUnlocked();
         handlers();
         if (ctx.configAdminPin !== undefined) await applyConfigPin(ctx.configAdminPin);
-        disposers.push(
+        owned.add(watch);
+        owned.defer(
           settings.onChange((next, previous) => {
             const changes = diffSettings(previous, next);
             for (const change of changes.slice(0, 50)) audit.record({ action: 'settings.update', target: change.path, detail: `${showValue(change.from)} → ${showValue(change.to)}`, caller: currentCaller });
@@ -309,11 +311,15 @@ export const createAdminModule =
             sessions.setAutoLock(adminSettings.autoLockMinutes * 60_000);
             watch.evaluate(Date.now(), Object.keys(adminSettings.logins));
           }),
+        );
+        owned.defer(
           secrets.onChange((name) => {
             // Names only, never values; the admin commands above add their own, richer entries.
             if (!currentCommand.startsWith('secrets.') || name.startsWith('admin.')) return;
             audit.record({ action: secrets.get(name) ? 'secret.set' : 'secret.cleared', target: name, detail: '', caller: currentCaller });
           }),
+        );
+        owned.defer(
           hub.on('connections.status', (status) => {
             if (status.link) return;
             const name = upstreamToken[status.id];
@@ -330,15 +336,12 @@ export const createAdminModule =
         );
         // Secrets set by the foundation's own commands (secrets.set/clear) are audited above;
         // one more pass so their new status shows.
-        disposers.push(secrets.onChange(() => watch.evaluate()));
+        owned.defer(secrets.onChange(() => watch.evaluate()));
         watch.evaluate();
-        sweeper = setInterval(() => sessions.sweep(), 15_000);
-        sweeper.unref();
+        owned.interval(15_000, () => sessions.sweep());
       },
       stop() {
-        if (sweeper) clearInterval(sweeper);
-        for (const dispose of disposers.splice(0)) dispose();
-        watch.dispose();
+        owned.dispose();
       },
     };
   };

@@ -7,6 +7,7 @@ import type { Journal } from './journal';
 import type { Storage } from './storage';
 import type { ModuleFactory } from './context';
 import { httpOrigin, SoundCache, type SoundOrigins } from './sounds';
+import { DisposableStore } from './disposable';
 
 export interface RaiseAlert {
   source: Alert['source'];
@@ -220,30 +221,30 @@ export const alertsModule: ModuleFactory = (ctx) => {
    * carry a URL an admin typed (`alerts.test` is privileged).
    */
   const originsFor = (alert: Alert): SoundOrigins => (alert.source === 'console' ? 'any' : originOf(alert.source));
-  let purge: NodeJS.Timeout | null = null;
   const retention = () => ctx.alerts.purgeOlderThan(Date.now() - ctx.settings.get().alerts.historyDays * 86_400_000);
+  const owned = new DisposableStore();
+  const commands = ctx.commands.ownedBy(owned);
   return {
     name: 'alerts',
     start() {
       ctx.alerts.useSounds((alert) => cache.choose(alert.soundUrl, alert.severity, originsFor(alert)));
-      ctx.commands.handle('alerts.state', () => ({ mutedUntil: ctx.alerts.mutedUntilValue }));
-      ctx.commands.handle('alerts.acknowledgeAll', ({ by }) => ({ count: ctx.alerts.acknowledgeAll(by) }));
+      commands.handle('alerts.state', () => ({ mutedUntil: ctx.alerts.mutedUntilValue }));
+      commands.handle('alerts.acknowledgeAll', ({ by }) => ({ count: ctx.alerts.acknowledgeAll(by) }));
       // Anyone may try a configured upstream's sound; only an admin any URL, and only an admin
       // learns why a fetch failed (the reason would tell which hosts and ports answer).
-      ctx.commands.handle('alerts.resolveSound', async ({ url, severity }, caller) => {
+      commands.handle('alerts.resolveSound', async ({ url, severity }, caller) => {
         const admin = ctx.commands.isAdmin(caller);
         const choice = await cache.choose(url || undefined, severity, admin ? 'any' : allUpstreamOrigins());
         return admin || !choice.reason ? choice : { ...choice, reason: 'unavailable' };
       });
-      ctx.commands.handle('alerts.test', ({ severity, title, soundUrl, view }) =>
+      commands.handle('alerts.test', ({ severity, title, soundUrl, view }) =>
         ctx.alerts.raise({ source: 'console', severity, key: `console:test:${Date.now()}`, title, detail: 'test panel', ...(soundUrl ? { soundUrl } : {}), ...(view ? { view } : {}) }),
       );
       retention();
-      purge = setInterval(retention, 6 * 3_600_000);
-      purge.unref();
+      owned.interval(6 * 3_600_000, retention);
     },
     stop() {
-      if (purge) clearInterval(purge);
+      owned.dispose();
     },
   };
 };

@@ -4,11 +4,11 @@ import type { UpstreamId, UpstreamStatus } from '../contract';
 import type { Cipher } from '../secrets/cipher';
 import { SecretVault } from '../secrets/vault';
 import { SettingsStore } from '../settings/settings-store';
-import { startDemo, type Demo } from '../demo';
 import { AlertCenter } from './alerts';
 import { CommandRegistry } from './commands';
 import { secureDataDir } from './data-dir';
-import type { CoreContext, Module, ModuleFactory } from './context';
+import type { CoreContext, DemoSimulators, Module, ModuleFactory, StartDemo } from './context';
+import { DisposableStore } from './disposable';
 import { Hub } from './hub';
 import { Journal } from './journal';
 import { LinkRegistry } from './links';
@@ -24,6 +24,8 @@ export interface CoreOptions {
   cipher: Cipher;
   /** `auto`: simulators for every upstream that has no URL configured, when none has one. */
   demo: boolean | 'auto';
+  /** How to start the simulators when demo mode is wanted (the composition passes `demo/`'s). */
+  startDemo?: StartDemo;
   /** `--seed-only`: simulators speak only what their seeds document (else the `demo.seedOnly` setting). */
   seedOnly?: boolean;
   /** From `--config FILE`: used instead of the stored settings; inline secrets stay in memory. */
@@ -64,7 +66,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
 
   const nothingConfigured = upstreamKeys.every((key) => settings.get().upstreams[key].url === '');
   const demoWanted = options.demo === true || (options.demo === 'auto' && nothingConfigured);
-  const demo: Demo | null = demoWanted ? await startDemo({ secrets: Object.fromEntries(demoSecretNames.map((n) => [n, secrets.get(n)])), seedOnly: options.seedOnly || settings.get().demo.seedOnly }) : null;
+  if (demoWanted && !options.startDemo) throw new Error('demo mode needs the simulators (CoreOptions.startDemo)');
+  const demo: DemoSimulators | null = demoWanted && options.startDemo ? await options.startDemo({ secrets: Object.fromEntries(demoSecretNames.map((n) => [n, secrets.get(n)])), seedOnly: options.seedOnly || settings.get().demo.seedOnly }) : null;
   if (demo) for (const [name, value] of Object.entries(demo.secrets)) if (!secrets.get(name)) secrets.setEphemeral(name, value);
 
   const warnings = [...(options.warnings ?? []), ...(loose ? [loose] : []), ...settings.warnings, ...secrets.warnings];
@@ -90,6 +93,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     },
     isDemo,
     seedOnly: demo?.seedOnly ?? false,
+    webhookSimulators: demo ? demo.webhooks : null,
     ...(options.config?.adminPin !== undefined ? { configAdminPin: options.config.adminPin } : {}),
     ...(options.updater ? { updater: options.updater } : {}),
     warn(message) {
@@ -99,16 +103,40 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     },
   };
 
-  if (demo) commands.handle('demo.control', async ({ target, action }) => (await demo.control(target, action), { ok: true as const }));
-  registerSystemCommands(ctx, {
+  // The core's own commands; module commands belong to each module's store.
+  const owned = new DisposableStore();
+  if (demo) owned.add(commands.handle('demo.control', async ({ target, action }) => (await demo.control(target, action), { ok: true as const })));
+  registerSystemCommands(ctx, owned, {
     version: options.version,
     demo: demo !== null,
     warnings,
     knownSecrets: secretNames,
   });
 
-  const modules: Module[] = options.modules.map((factory) => factory(ctx));
-  for (const module of modules) await module.start();
+  /** Everything below the modules, newest first: links, alerts, journal, simulators, database. */
+  const closeCore = async () => {
+    links.dispose();
+    alerts.dispose();
+    journal.flush();
+    owned.dispose();
+    await demo?.stop();
+    storage.close();
+  };
+
+  // Modules start in order; when one throws, those already started stop again (newest first)
+  // and the core closes, so a failed start leaves no socket, timer or listener behind.
+  const modules: Module[] = [];
+  try {
+    for (const factory of options.modules) {
+      const module = factory(ctx);
+      modules.push(module);
+      await module.start();
+    }
+  } catch (error) {
+    await stopAll(modules);
+    await closeCore();
+    throw error;
+  }
   for (const warning of warnings) journal.record({ upstream: 'console', type: 'warning', level: 'warn', ids: {}, summary: warning, raw: null });
 
   return {
@@ -118,12 +146,19 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     demo: demo !== null,
     health: () => ({ status: 'ok', host: options.host, demo: demo !== null, upstreams: links.list() }),
     async close() {
-      for (const module of [...modules].reverse()) await module.stop();
-      links.dispose();
-      alerts.dispose();
-      journal.flush();
-      await demo?.stop();
-      storage.close();
+      await stopAll(modules);
+      await closeCore();
     },
   };
+}
+
+/** Stop modules newest first; one that fails to stop does not keep the others running. */
+async function stopAll(modules: readonly Module[]): Promise<void> {
+  for (const module of [...modules].reverse()) {
+    try {
+      await module.stop();
+    } catch (error) {
+      console.error(`module ${module.name} failed to stop:`, error);
+    }
+  }
 }

@@ -8,6 +8,7 @@ import {
   type CommandName,
   type CommandOutput,
 } from '../contract';
+import { toDisposable, type Disposable, type DisposableStore } from './disposable';
 
 /** Who is calling: enough for main to decide, whatever the renderer claims. */
 export interface CallerContext {
@@ -19,6 +20,11 @@ export interface CallerContext {
 }
 
 export type Handler<N extends CommandName> = (args: CommandArgs<N>, caller: CallerContext) => Promise<CommandOutput<N>> | CommandOutput<N>;
+
+/** Where a module registers its handlers (`CommandRegistry.ownedBy(store)`). */
+export interface CommandHandles {
+  handle<N extends CommandName>(name: N, handler: Handler<N>): Disposable;
+}
 
 /** Decides privileged commands; issue-level admin lock plugs in here. */
 export type Gate = (name: CommandName, caller: CallerContext) => BridgeError | null;
@@ -52,9 +58,24 @@ export class CommandRegistry {
   /** Whether any admin session is unlocked now (the admin module knows; updates wait while one is). */
   anyAdminUnlocked: () => boolean = () => false;
 
-  handle<N extends CommandName>(name: N, handler: Handler<N>): void {
+  /** Register the one handler of `name`; disposing the result unregisters it (its module stopped). */
+  handle<N extends CommandName>(name: N, handler: Handler<N>): Disposable {
     if (this.handlers.has(name)) throw new Error(`command ${name} already has a handler`);
-    this.handlers.set(name, handler as unknown as Handler<never>);
+    const entry = handler as unknown as Handler<never>;
+    this.handlers.set(name, entry);
+    return toDisposable(() => {
+      if (this.handlers.get(name) === entry) this.handlers.delete(name);
+    });
+  }
+
+  /** A registrar whose handlers belong to `owner`: disposing the owner unregisters them. */
+  ownedBy(owner: DisposableStore): CommandHandles {
+    return { handle: (name, handler) => owner.add(this.handle(name, handler)) };
+  }
+
+  /** How many commands have a handler now (tests: none left after the core stops). */
+  get size(): number {
+    return this.handlers.size;
   }
 
   has(name: CommandName): boolean {

@@ -33,9 +33,41 @@ export interface CoreContext {
   readonly configAdminPin?: string;
   /** The host's self-updater (the packaged Electron app only); none: updates are not applicable. */
   readonly updater?: Updater;
+  /**
+   * The seed-003 simulators (a webhook sink, the fiscal sender) when the webhooks run in demo
+   * mode, else null. The composition passes them in: no module imports `demo/`.
+   */
+  readonly webhookSimulators: WebhookSimulators | null;
   /** Show something to the operator now (connections panel banner, inspector). */
   warn(message: string): void;
 }
+
+export type DemoTarget = 'rpaLogs' | 'keywordHub' | 'evolution' | 'dashboard';
+
+/** A running simulator the core stops; what tests and demo mode need of it goes through `control`. */
+export interface StoppableSimulator {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** Seed 003's two ends, started by the integrations module in demo mode. */
+export interface WebhookSimulators {
+  startSink(options: { secret: string; scheme: 'standard' | 'simple'; seedOnly: boolean }): Promise<StoppableSimulator>;
+  startSender(options: { targetUrl: string; secret: string; scheme: 'standard' | 'simple'; ratePerMin: number; seedOnly: boolean }): { stop(): Promise<void> };
+}
+
+/** The simulators of every upstream (`demo/`), as the core sees them. */
+export interface DemoSimulators {
+  readonly seedOnly: boolean;
+  readonly urls: Record<DemoTarget, string>;
+  readonly secrets: Record<string, string>;
+  readonly webhooks: WebhookSimulators;
+  control(target: DemoTarget, action: 'stop' | 'start' | 'restart' | 'drop'): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** How the composition starts the simulators (`demo/index.ts`'s `startDemo`). */
+export type StartDemo = (options: { secrets: Record<string, string | undefined>; seedOnly: boolean }) => Promise<DemoSimulators>;
 
 /** A module of the console: one upstream connector or one integration. */
 export interface Module {

@@ -55,6 +55,13 @@ export class Hub {
     return () => set.delete(listener as Listener<never>);
   }
 
+  /** In-process listeners now, over every channel (tests: none left after the core stops). */
+  get listenerCount(): number {
+    let n = 0;
+    for (const set of this.listeners.values()) n += set.size;
+    return n;
+  }
+
   openOutlet(options: OutletOptions): Outlet {
     const outlet = new Outlet(options, (ch, n) => (this.statsOf(ch).dropped += n), () => this.outlets.delete(outlet));
     this.outlets.add(outlet);

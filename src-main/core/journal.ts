@@ -45,6 +45,17 @@ export class Journal {
     return entry;
   }
 
+  /**
+   * A catch for background work nobody awaits (a re-sync after connect, a periodic refresh):
+   * the failure is journaled as an error with its cause, never dropped in silence.
+   */
+  failed(upstream: JournalInput['upstream'], what: string): (error: unknown) => void {
+    return (error) => {
+      const message = error instanceof Error ? error.message : String(error);
+      this.record({ upstream, type: 'background.failed', level: 'error', ids: {}, summary: `${what}: ${message}`, raw: { what, message } });
+    };
+  }
+
   /** Write what is pending (also at shutdown). */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ModuleFactory } from './context';
+import { DisposableStore } from './disposable';
 
 /**
  * Kiosk pieces that need no window: the admin PIN (hashed, kept in the secret vault) and the
@@ -99,44 +100,50 @@ export function kioskExitByAdminPin(result: string | undefined): 'exit' | KioskE
 }
 
 /** `kiosk.*` commands: leave kiosk mode with the PIN, set the PIN. */
-export const kioskModule: ModuleFactory = (ctx) => ({
-  name: 'kiosk',
-  start() {
-    let failures = 0;
-    let lockedUntil = 0;
-    ctx.commands.handle('kiosk.status', () => ({ pinSet: !!ctx.secrets.get(PIN_SECRET) }));
-    ctx.commands.handle('kiosk.setPin', ({ pin }) => {
-      if (pin) ctx.secrets.set(PIN_SECRET, hashPin(pin));
-      else ctx.secrets.clear(PIN_SECRET);
-      ctx.journal.record({ upstream: 'console', type: 'kiosk.pin', level: 'info', ids: {}, summary: pin ? 'kiosk PIN set' : 'kiosk PIN cleared', raw: null });
-      return { pinSet: !!pin };
-    });
-    ctx.commands.handle('kiosk.exit', async ({ pin }, caller) => {
-      const stored = ctx.secrets.get(PIN_SECRET);
-      if (!stored) {
-        // No kiosk PIN: the admin PIN, with its own per-session lock-out.
-        const check = await ctx.commands.dispatch('admin.verifyPin', { pin }, caller);
-        const outcome = kioskExitByAdminPin(check.ok ? (check.value as { result?: string }).result : undefined);
-        ctx.journal.record({ upstream: 'console', type: 'kiosk.exit', level: outcome === 'exit' ? 'info' : 'warn', ids: {}, summary: outcome === 'exit' ? 'kiosk mode left' : `kiosk exit refused (${outcome})`, raw: null });
-        if (outcome !== 'exit') return { ok: false, reason: outcome };
+export const kioskModule: ModuleFactory = (ctx) => {
+  const owned = new DisposableStore();
+  const commands = ctx.commands.ownedBy(owned);
+  return {
+    name: 'kiosk',
+    start() {
+      let failures = 0;
+      let lockedUntil = 0;
+      commands.handle('kiosk.status', () => ({ pinSet: !!ctx.secrets.get(PIN_SECRET) }));
+      commands.handle('kiosk.setPin', ({ pin }) => {
+        if (pin) ctx.secrets.set(PIN_SECRET, hashPin(pin));
+        else ctx.secrets.clear(PIN_SECRET);
+        ctx.journal.record({ upstream: 'console', type: 'kiosk.pin', level: 'info', ids: {}, summary: pin ? 'kiosk PIN set' : 'kiosk PIN cleared', raw: null });
+        return { pinSet: !!pin };
+      });
+      commands.handle('kiosk.exit', async ({ pin }, caller) => {
+        const stored = ctx.secrets.get(PIN_SECRET);
+        if (!stored) {
+          // No kiosk PIN: the admin PIN, with its own per-session lock-out.
+          const check = await ctx.commands.dispatch('admin.verifyPin', { pin }, caller);
+          const outcome = kioskExitByAdminPin(check.ok ? (check.value as { result?: string }).result : undefined);
+          ctx.journal.record({ upstream: 'console', type: 'kiosk.exit', level: outcome === 'exit' ? 'info' : 'warn', ids: {}, summary: outcome === 'exit' ? 'kiosk mode left' : `kiosk exit refused (${outcome})`, raw: null });
+          if (outcome !== 'exit') return { ok: false, reason: outcome };
+          ctx.hub.publish('kiosk.exited', { at: Date.now() });
+          return { ok: true };
+        }
+        // A few wrong guesses lock the PIN for a minute (someone at the wall guessing).
+        if (Date.now() < lockedUntil) return { ok: false, reason: 'locked-out' as const };
+        const ok = verifyPin(pin, stored);
+        ctx.journal.record({ upstream: 'console', type: 'kiosk.exit', level: ok ? 'info' : 'warn', ids: {}, summary: ok ? 'kiosk mode left' : 'wrong kiosk PIN', raw: null });
+        if (!ok) {
+          if (++failures >= 5) {
+            failures = 0;
+            lockedUntil = Date.now() + 60_000;
+          }
+          return { ok: false, reason: 'wrong-pin' as const };
+        }
+        failures = 0;
         ctx.hub.publish('kiosk.exited', { at: Date.now() });
         return { ok: true };
-      }
-      // A few wrong guesses lock the PIN for a minute (someone at the wall guessing).
-      if (Date.now() < lockedUntil) return { ok: false, reason: 'locked-out' as const };
-      const ok = verifyPin(pin, stored);
-      ctx.journal.record({ upstream: 'console', type: 'kiosk.exit', level: ok ? 'info' : 'warn', ids: {}, summary: ok ? 'kiosk mode left' : 'wrong kiosk PIN', raw: null });
-      if (!ok) {
-        if (++failures >= 5) {
-          failures = 0;
-          lockedUntil = Date.now() + 60_000;
-        }
-        return { ok: false, reason: 'wrong-pin' as const };
-      }
-      failures = 0;
-      ctx.hub.publish('kiosk.exited', { at: Date.now() });
-      return { ok: true };
-    });
-  },
-  stop() {},
-});
+      });
+    },
+    stop() {
+      owned.dispose();
+    },
+  };
+};

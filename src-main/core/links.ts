@@ -1,5 +1,5 @@
 import type { TestResult, UpstreamId, UpstreamStatus } from '../contract';
-import { Link, type LinkOptions } from '../upstreams/lifecycle';
+import { Link, type LinkOptions } from './lifecycle';
 import { CommandError } from './commands';
 import type { Hub } from './hub';
 

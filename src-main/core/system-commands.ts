@@ -1,13 +1,16 @@
 import { SettingsError } from '../settings/settings-store';
 import { CommandError } from './commands';
 import type { CoreContext } from './context';
+import type { DisposableStore } from './disposable';
 
 /** Handlers for the foundation's commands: system info, connections, inspector, settings, secrets. */
 export function registerSystemCommands(
   ctx: CoreContext,
+  owner: DisposableStore,
   info: { version: string; demo: boolean; warnings: string[]; knownSecrets: readonly string[] },
 ): void {
-  const { commands, links, journal, settings, secrets } = ctx;
+  const { links, journal, settings, secrets } = ctx;
+  const commands = ctx.commands.ownedBy(owner);
   commands.handle('system.info', () => ({
     version: info.version,
     host: ctx.host,
@@ -26,7 +29,7 @@ export function registerSystemCommands(
   commands.handle('alerts.snooze', ({ id, minutes }) => ctx.alerts.snooze(id, minutes));
   commands.handle('alerts.mute', ({ minutes }) => ctx.alerts.mute(minutes));
   commands.handle('settings.get', () => settings.get());
-  settings.onChange((next) => ctx.hub.publish('settings.changed', next));
+  owner.defer(settings.onChange((next) => ctx.hub.publish('settings.changed', next)));
   commands.handle('settings.update', ({ settings: next }) => {
     try {
       return settings.update(next);

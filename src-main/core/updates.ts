@@ -1,4 +1,5 @@
 import type { UpdateBlocker, UpdateErrorCode, UpdateSettings, UpdateState } from '../contract/updates';
+import { DisposableStore } from './disposable';
 import { CommandError } from './commands';
 import type { CoreContext, ModuleFactory } from './context';
 
@@ -170,34 +171,36 @@ const criticalAlertActive = (ctx: CoreContext): boolean => ctx.alerts.list(false
 
 /** `updates.*`: the policy above where the host has an updater; "not applicable" elsewhere. */
 export const updatesModule: ModuleFactory = (ctx) => {
+  const owned = new DisposableStore();
+  const commands = ctx.commands.ownedBy(owned);
   let policy: UpdatePolicy | null = null;
-  let offSettings: (() => void) | null = null;
   const notApplicable = (): UpdateState => ({ applicable: false, enabled: ctx.settings.get().updates.enabled, status: 'idle' });
   return {
     name: 'updates',
     start() {
       const updater = ctx.updater;
       if (updater) {
-        policy = new UpdatePolicy({
+        const started = new UpdatePolicy({
           updater,
           settings: () => ctx.settings.get().updates,
           blockers: () => [...(criticalAlertActive(ctx) ? (['critical-alert'] as const) : []), ...(ctx.commands.anyAdminUnlocked() ? (['admin-session'] as const) : [])],
           publish: (state) => ctx.hub.publish('updates.state', state),
           note: (summary, level) => ctx.journal.record({ upstream: 'console', type: 'updates', level, ids: {}, summary, raw: null }),
         });
-        policy.start();
-        offSettings = ctx.settings.onChange((next, previous) => JSON.stringify(next.updates) !== JSON.stringify(previous.updates) && policy?.reschedule());
+        policy = started;
+        started.start();
+        owned.defer(() => started.stop());
+        owned.defer(ctx.settings.onChange((next, previous) => JSON.stringify(next.updates) !== JSON.stringify(previous.updates) && started.reschedule()));
       }
-      ctx.commands.handle('updates.state', () => policy?.current() ?? notApplicable());
-      ctx.commands.handle('updates.check', async () => {
+      commands.handle('updates.state', () => policy?.current() ?? notApplicable());
+      commands.handle('updates.check', async () => {
         if (!policy) throw new CommandError('unavailable', 'updates do not apply here (web host or development run)');
         if (!ctx.settings.get().updates.enabled) throw new CommandError('invalid-argument', 'updates are off: turn them on with the URL of the update folder first');
         return policy.check();
       });
     },
     stop() {
-      offSettings?.();
-      policy?.stop();
+      owned.dispose();
     },
   };
 };

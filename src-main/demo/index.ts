@@ -3,9 +3,11 @@ import { startDashboardSimulator } from './dashboard-sim';
 import { startEvolutionSimulator } from './evolution-sim';
 import { startKeywordHubSimulator } from './keyword-hub-sim';
 import { startRpaLogSimulator } from './rpa-logs-sim';
+import type { DemoSimulators, DemoTarget } from '../core/context';
 import type { Simulator } from './types';
+import { startWebhookSender, startWebhookSink } from './webhooks-sim';
 
-export type DemoTarget = 'rpaLogs' | 'keywordHub' | 'evolution' | 'dashboard';
+export type { DemoTarget };
 
 /** A real-looking HS256 JWT (sub, iat, exp) so token screens show claims in demo mode too. */
 export function makeDemoJwt(sub: string, lifetimeSec: number, now = Date.now()): string {
@@ -37,7 +39,7 @@ function starters(secrets: Record<string, string>, autoplay: boolean, seedOnly: 
 }
 
 /** All simulators on loopback (free ports), reachable by the same URLs across stop/start. */
-export async function startDemo(options: DemoOptions = {}) {
+export async function startDemo(options: DemoOptions = {}): Promise<DemoSimulators & { simulators: Record<DemoTarget, Simulator> }> {
   const autoplay = options.autoplay ?? true;
   const secrets: Record<string, string> = {
     'rpaLogs.token': options.secrets?.['rpaLogs.token'] ?? makeDemoJwt('demo-admin', 12 * 3600),
@@ -60,6 +62,7 @@ export async function startDemo(options: DemoOptions = {}) {
     },
     secrets,
     simulators,
+    webhooks: { startSink: startWebhookSink, startSender: startWebhookSender },
     /** Stop one simulator (an upstream outage), start it again on the same port, or cut its clients. */
     async control(target: DemoTarget, action: 'stop' | 'start' | 'restart' | 'drop'): Promise<void> {
       const sim = simulators[target];

@@ -2,10 +2,10 @@ import { app, BrowserWindow, session } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pkg from '../../package.json';
-import { createCore, type Core } from '../core/app-core';
+import { createConsole } from '../composition';
+import type { Core } from '../core/app-core';
 import { appPaths } from '../core/app-paths';
 import { installLastResort } from '../core/last-resort';
-import { allModules } from '../core/modules';
 import { kioskCloseAction, trayQuitAction, upstreamHosts } from '../core/window-policy';
 import { registerAppScheme, serveApp } from './app-protocol';
 import { bindIpc } from './ipc';
@@ -85,7 +85,7 @@ void app.whenReady().then(async () => {
   const cipher = chooseCipher(dataDir, warnings);
   // An update's restart was allowed by the policy (no critical alert, no admin session): kiosk windows may close.
   const updater = electronUpdater(() => (kioskExitConfirmed = true));
-  core = await createCore({ host: 'electron', version: pkg.version, dataDir, cipher, demo: 'auto', seedOnly: process.argv.includes('--seed-only'), modules: allModules, warnings, ...(updater ? { updater } : {}) });
+  core = await createConsole({ host: 'electron', version: pkg.version, dataDir, cipher, demo: 'auto', seedOnly: process.argv.includes('--seed-only'), warnings, ...(updater ? { updater } : {}) });
   session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(permission === 'notifications'));
   serveApp(paths.renderer, paths.resources, join(dataDir, 'media'));
   bindIpc(core, isOurWindow);

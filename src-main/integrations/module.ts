@@ -1,9 +1,9 @@
 import type { TestResult } from '../contract';
 import { IntegrationSettings, type InboundStatus, type Webhook } from '../contract/integrations';
 import { CommandError } from '../core/commands';
-import type { CoreContext, Module, ModuleFactory } from '../core/context';
-import { startWebhookSender, startWebhookSink, type WebhookSender, type WebhookSink } from '../demo/webhooks-sim';
-import type { LinkSession } from '../upstreams/lifecycle';
+import type { CoreContext, Module, ModuleFactory, StoppableSimulator } from '../core/context';
+import { DisposableStore, MutableDisposable, timeout } from '../core/disposable';
+import type { LinkSession } from '../core/lifecycle';
 import { maskSecret } from '../secrets/vault';
 import { consoleEventTypes } from '../contract/integrations';
 import { samples, watchConsoleEvents } from './catalogue';
@@ -26,16 +26,18 @@ export function readIntegrationSettings(extra: Record<string, unknown>): { value
 
 /** Outbound webhooks, the inbound receiver and the scheduled jobs, wired to the core. */
 export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
-  const demo = ctx.isDemo('webhooks');
+  const simulators = ctx.isDemo('webhooks') ? ctx.webhookSimulators : null;
+  const demo = simulators !== null;
   // Seed-only demo: the seed-003 simulators speak only what the seed documents; the demo source
   // then uses `simple`.
   const seedOnly = demo && ctx.seedOnly;
   let settings = readIntegrationSettings(ctx.settings.get().extra).value;
-  let sink: WebhookSink | null = null;
-  let sender: WebhookSender | null = null;
+  let sink: StoppableSimulator | null = null;
+  let sender: { stop(): Promise<void> } | null = null;
   let demoPort: number | null = null;
   let session: LinkSession | null = null;
-  const offs: Array<() => void> = [];
+  /** Commands, listeners, the status timer and the receiver's link: disposed on stop. */
+  const owned = new DisposableStore();
 
   const status = (name: string) => {
     const value = ctx.secrets.get(name);
@@ -121,12 +123,10 @@ export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
       message: link.status().message,
     };
   };
-  let statusTimer: NodeJS.Timeout | null = null;
+  const statusTimer = owned.add(new MutableDisposable<ReturnType<typeof timeout>>());
   const publishStatusSoon = () => {
-    statusTimer ??= setTimeout(() => {
-      statusTimer = null;
-      ctx.hub.publish('inbound.status', inboundStatus());
-    }, 500);
+    if (statusTimer.value?.pending) return;
+    statusTimer.value = timeout(500, () => ctx.hub.publish('inbound.status', inboundStatus()));
   };
 
   const test = async (): Promise<TestResult> => {
@@ -153,10 +153,11 @@ export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
     },
     close() {
       session = null;
-      void receiver.stop().then(publishStatusSoon);
+      void receiver.stop().then(publishStatusSoon, ctx.journal.failed('webhooks', 'stopping the inbound receiver'));
     },
     test,
   });
+  owned.add(link);
   const applyInbound = () => {
     if (inboundSettings().enabled) link.connect();
     else link.disconnect('disabled');
@@ -205,7 +206,7 @@ export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
     if (!hook) throw new CommandError('invalid-argument', `no webhook ${id}`);
     return hook;
   };
-  const c = ctx.commands;
+  const c = ctx.commands.ownedBy(owned);
   c.handle('integrations.catalogue', () => consoleEventTypes.map((type) => ({ type, sample: samples[type] })));
   c.handle('integrations.settings', () => settings);
   c.handle('integrations.saveSettings', ({ settings: next }) => {
@@ -285,32 +286,31 @@ export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
       const read = readIntegrationSettings(ctx.settings.get().extra);
       settings = read.value;
       if (read.error) ctx.warn(read.error);
-      offs.push(
+      owned.defer(
         ctx.settings.onChange((next) => {
           const before = JSON.stringify(settings.inbound);
           const r = readIntegrationSettings(next.extra);
           settings = r.value;
           if (JSON.stringify(settings.inbound) !== before) applyInbound();
         }),
-        watchConsoleEvents(ctx.hub, (event) => outbound.emit(event.type, event.data)),
       );
-      if (demo) await startDemo();
+      owned.defer(watchConsoleEvents(ctx.hub, (event) => outbound.emit(event.type, event.data)));
+      if (simulators) await startDemo(simulators);
       outbound.start();
       scheduler.start();
       applyInbound();
-      if (demo) {
+      if (simulators) {
         // The fiscal system of seed 003, posting signed events to our receiver once it listens.
         const secret = ctx.secrets.get(inboundSecretName('fiscal'))!;
         const waitListening = async () => {
           for (let i = 0; i < 100 && !receiver.listening; i++) await new Promise((r) => setTimeout(r, 50));
         };
         await waitListening();
-        sender = startWebhookSender({ targetUrl: `${receiver.url}/hooks/fiscal`, secret, scheme: 'standard', ratePerMin: 6, seedOnly });
+        sender = simulators.startSender({ targetUrl: `${receiver.url}/hooks/fiscal`, secret, scheme: 'standard', ratePerMin: 6, seedOnly });
       }
     },
     async stop() {
-      for (const off of offs.splice(0)) off();
-      if (statusTimer) clearTimeout(statusTimer);
+      owned.dispose();
       scheduler.stop();
       await sender?.stop();
       await outbound.stop();
@@ -319,11 +319,11 @@ export const integrationsModule: ModuleFactory = (ctx: CoreContext): Module => {
     },
   };
 
-  async function startDemo(): Promise<void> {
+  async function startDemo(simulators: NonNullable<CoreContext['webhookSimulators']>): Promise<void> {
     if (!ctx.secrets.get(inboundSecretName('fiscal'))) ctx.secrets.setEphemeral(inboundSecretName('fiscal'), generateSecret());
     const secret = ctx.secrets.get(webhookSecretName(DEMO_HOOK_ID)) ?? generateSecret();
     ctx.secrets.setEphemeral(webhookSecretName(DEMO_HOOK_ID), secret);
-    sink = await startWebhookSink({ secret, scheme: 'standard', seedOnly });
+    sink = await simulators.startSink({ secret, scheme: 'standard', seedOnly });
     const input = {
       name: 'Demo sink (simulator)',
       url: `${sink.url}/hooks/console`,

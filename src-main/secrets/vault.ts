@@ -78,6 +78,11 @@ export class SecretVault {
   }
 
   /** Called with the secret's name (never its value) when it changes. */
+  /** Listeners now (tests: none left after the core stops). */
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
   onChange(listener: (name: string) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

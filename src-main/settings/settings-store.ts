@@ -122,6 +122,11 @@ export class SettingsStore {
     return this.update(change(structuredClone(this.value)));
   }
 
+  /** Listeners now (tests: none left after the core stops). */
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
   onChange(listener: (next: SettingsValue, previous: SettingsValue) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

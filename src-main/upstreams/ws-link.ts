@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { AuthError, type LinkSession } from './lifecycle';
+import { AuthError, type LinkSession } from '../core/lifecycle';
 
 export interface WsOpenOptions {
   url: string;

@@ -4,9 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pkg from '../../package.json';
 import { provisionRequest } from '../admin/provision';
-import { createCore } from '../core/app-core';
+import { createConsole } from '../composition';
 import { installLastResort } from '../core/last-resort';
-import { allModules } from '../core/modules';
 import { appRoot, defaultDataDir } from '../core/paths';
 import { KeyFileCipher } from '../secrets/cipher';
 import { readConfigFile, SettingsError } from '../settings/settings-store';
@@ -76,14 +75,13 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   } catch (error) {
     fail(`cannot prepare the data folder ${dataDir}: ${(error as Error).message}`);
   }
-  const core = await createCore({
+  const core = await createConsole({
     host: 'web',
     version: pkg.version,
     dataDir,
     cipher,
     demo: values.demo ? true : 'auto',
     ...(values['seed-only'] ? { seedOnly: true } : {}),
-    modules: allModules,
     warnings: cipher.warnings,
     ...(config ? { config } : {}),
   });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { UpstreamStatus } from '../../src-main/contract';
-import { Backoff } from '../../src-main/upstreams/backoff';
-import { AuthError, Link, type LinkSession } from '../../src-main/upstreams/lifecycle';
+import { Backoff } from '../../src-main/core/backoff';
+import { AuthError, connectDecision, Link, type ConnectInput, type LinkSession } from '../../src-main/core/lifecycle';
 
 describe('Backoff', () => {
   it('grows exponentially up to the cap', () => {
@@ -135,5 +135,94 @@ describe('Link lifecycle', () => {
     expect(h.sessions).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(h.sessions).toHaveLength(2);
+  });
+});
+
+describe('the connect policy (one implementation, every connector)', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('decides from enabled and URL: disabled, not configured, or connect', () => {
+    expect(connectDecision({ enabled: false, url: 'ws://x' })).toBe('disabled');
+    expect(connectDecision({ enabled: false, url: '' })).toBe('disabled');
+    expect(connectDecision({ enabled: true, url: '' })).toBe('unconfigured');
+    expect(connectDecision({ enabled: true, url: '  ' })).toBe('unconfigured');
+    expect(connectDecision({ enabled: true, url: 'ws://x' })).toBe('connect');
+  });
+
+  function policyHarness(input: ConnectInput, open: () => Promise<void> = async () => undefined) {
+    let opens = 0;
+    const link = new Link({
+      id: 'dashboard',
+      url: () => input.url,
+      policy: () => input,
+      open: () => (opens++, open()),
+      close: () => undefined,
+      test: async () => ({ success: true, message: 'ok', status_code: 200, token_status: 'ok' }),
+      onStatus: () => undefined,
+      backoff: { baseMs: 1_000, maxMs: 8_000, jitter: 0 },
+    });
+    return { link, input, opens: () => opens };
+  }
+
+  it('stops a link switched on without a URL as not configured, with no retry ever scheduled', async () => {
+    const h = policyHarness({ enabled: true, url: '' });
+    h.link.apply();
+    expect(h.link.status()).toMatchObject({ state: 'stopped', note: 'unconfigured', retryAt: null });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(h.opens()).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('connects when switched on with a URL, stops as disabled when switched off', async () => {
+    const h = policyHarness({ enabled: true, url: 'ws://127.0.0.1:1' });
+    h.link.apply();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.link.currentState).toBe('open');
+    h.input.enabled = false;
+    h.link.apply();
+    expect(h.link.status()).toMatchObject({ state: 'stopped', note: 'disabled' });
+  });
+
+  it('new credentials: a disabled, unconfigured or operator-stopped link stays stopped', async () => {
+    for (const [input, why] of [
+      [{ enabled: false, url: 'ws://127.0.0.1:1' }, 'disabled'],
+      [{ enabled: true, url: '' }, 'unconfigured'],
+    ] as const) {
+      const h = policyHarness({ ...input });
+      h.link.apply();
+      h.link.credentialsChanged();
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(h.link.status()).toMatchObject({ state: 'stopped', note: why });
+      expect(h.opens()).toBe(0);
+    }
+    const manual = policyHarness({ enabled: true, url: 'ws://127.0.0.1:1' });
+    manual.link.apply();
+    await vi.advanceTimersByTimeAsync(0);
+    manual.link.disconnect('operator');
+    manual.link.credentialsChanged();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(manual.link.status()).toMatchObject({ state: 'stopped', note: 'operator' });
+    expect(manual.opens()).toBe(1);
+  });
+
+  it('new credentials: an auth-failed link tries again at once, an open one reconnects with them', async () => {
+    let refuse = true;
+    const h = policyHarness({ enabled: true, url: 'ws://127.0.0.1:1' }, async () => {
+      if (refuse) throw new AuthError('401');
+    });
+    h.link.apply();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.link.currentState).toBe('auth-failed');
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(h.opens()).toBe(1);
+    refuse = false;
+    h.link.credentialsChanged();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.link.currentState).toBe('open');
+    h.link.credentialsChanged();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.opens()).toBe(3);
+    expect(h.link.currentState).toBe('open');
   });
 });

@@ -337,6 +337,35 @@ describe.each([
   });
 });
 
+describe('dashboard connect policy (the shared one of the lifecycle)', () => {
+  it('switched on with its URL cleared: stopped as not configured, not a retry loop against nothing', async () => {
+    const b = await boot();
+    await b.open();
+    b.core.ctx.settings.patch((s) => ({ ...s, upstreams: { ...s.upstreams, dashboard: { ...s.upstreams.dashboard, url: '' } } }));
+    expect(b.link()).toMatchObject({ state: 'stopped', note: 'unconfigured', retryAt: null });
+    await new Promise((r) => setImmediate(r));
+    expect(b.link()).toMatchObject({ state: 'stopped', note: 'unconfigured', retryAt: null, errors: 0 });
+  });
+
+  it('saving its token does not connect a link switched off in settings', async () => {
+    const b = await boot({ settings: (s) => void (s.upstreams.dashboard.enabled = false) });
+    expect(b.link()).toMatchObject({ state: 'stopped', note: 'disabled' });
+    b.core.ctx.secrets.set('dashboard.token', 'a-new-token');
+    expect(b.link()).toMatchObject({ state: 'stopped', note: 'disabled' });
+    await new Promise((r) => setImmediate(r));
+    expect(b.link()).toMatchObject({ state: 'stopped', note: 'disabled' });
+    expect(b.sim.identified).toEqual([]);
+  });
+
+  it('saving its token reconnects a live link with it', async () => {
+    const b = await boot();
+    await b.open();
+    await until('first identify', () => b.sim.identified.length === 1);
+    b.core.ctx.secrets.set('dashboard.token', 'a-new-token');
+    await until('identified again', () => b.sim.identified.length === 2);
+  });
+});
+
 describe('plain ticket check (the fast path for large tickets_update)', () => {
   const good = { id: '7', title: 'Link da filial', description: 'sem sinal', assignedTo: 'Ana', priority: 'high', status: 'open', createdAt: '2025-11-18T10:00:00Z', updatedAt: '2025-11-18T10:05:00Z', entity: 'Filial SP', urgency: 'Alta' };
   const variants: Record<string, unknown> = {

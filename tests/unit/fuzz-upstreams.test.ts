@@ -10,10 +10,10 @@ import { createRandom, type Random } from '../../src-main/demo/random';
 import { dashboardModule } from '../../src-main/upstreams/dashboard';
 import { Evolution } from '../../src-main/upstreams/evolution';
 import { keywordHubModule } from '../../src-main/upstreams/keyword-hub';
-import { RpaLogs } from '../../src-main/upstreams/rpa-logs';
+import { createRpaLogs, type RpaLogs } from '../../src-main/upstreams/rpa-logs';
 import { startIoServer, startSseServer, startWsServer, type IoUpstream, type SseServer, type WsServer } from './hostile-servers';
 import { testCores } from './test-cores';
-import type { Link } from '../../src-main/upstreams/lifecycle';
+import type { Link } from '../../src-main/core/lifecycle';
 import { until } from './until';
 
 /**
@@ -83,7 +83,7 @@ describe('fuzz: RPA log SSE wire (seed 000)', () => {
     const settings = defaultSettings();
     settings.upstreams.rpaLogs.url = sse.url;
     let logs: RpaLogs | null = null;
-    const { core } = await boot(settings, { 'rpaLogs.token': 'eyJ.t.s' }, [(ctx) => (logs = new RpaLogs(ctx, { backoff: { baseMs: 10, maxMs: 50 } }))]);
+    const { core } = await boot(settings, { 'rpaLogs.token': 'eyJ.t.s' }, [(ctx) => { const made = createRpaLogs(ctx, { backoff: { baseMs: 10, maxMs: 50 } }); logs = made.connector; return made.module; }]);
     const got: LogLine[] = [];
     core.hub.on('logs.lines', (l) => l.kind === 'log' && got.push(l));
     const open = () => until('log stream open', () => sse.clients === 1 && logs!.currentLink?.currentState === 'open', 15_000);

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LinkSession } from '../../src-main/upstreams/lifecycle';
+import type { LinkSession } from '../../src-main/core/lifecycle';
 import { openSse } from '../../src-main/upstreams/rpa-logs/sse';
 
 let server: Server | null = null;

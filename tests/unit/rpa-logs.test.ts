@@ -9,7 +9,7 @@ import { defaultSettings, type Settings } from '../../src-main/contract/settings
 import { createCore, type Core } from '../../src-main/core/app-core';
 import { startRpaLogSimulator, type RpaLogSimulator, type RpaLogSimulatorOptions } from '../../src-main/demo/rpa-logs-sim';
 import { KeyFileCipher } from '../../src-main/secrets/cipher';
-import { RpaLogs, type RpaLogsOptions } from '../../src-main/upstreams/rpa-logs';
+import { createRpaLogs, type RpaLogs, type RpaLogsOptions } from '../../src-main/upstreams/rpa-logs';
 import { until } from './until';
 
 const caller = { host: 'web' as const, trusted: true, session: 't' };
@@ -60,7 +60,7 @@ async function boot(
     cipher: new KeyFileCipher(join(dataDir, 'k')),
     demo: false,
     config: { settings, secrets: token ? { 'rpaLogs.token': token } : {} },
-    modules: [(ctx) => (logs = new RpaLogs(ctx, { backoff: { baseMs: 10, maxMs: 50 }, summaryMs: 20, ...options.module }))],
+    modules: [(ctx) => { const made = createRpaLogs(ctx, { backoff: { baseMs: 10, maxMs: 50 }, summaryMs: 20, ...options.module }); logs = made.connector; return made.module; }],
   });
   cores.push(core);
   const b: Boot = {

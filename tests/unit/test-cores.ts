@@ -6,6 +6,7 @@ import { afterEach } from 'vitest';
 import { defaultSettings, type Settings } from '../../src-main/contract/settings';
 import { createCore, type Core, type CoreOptions } from '../../src-main/core/app-core';
 import type { ModuleFactory } from '../../src-main/core/context';
+import { startDemo } from '../../src-main/demo';
 import { KeyFileCipher } from '../../src-main/secrets/cipher';
 
 export interface BootOptions extends Partial<Omit<CoreOptions, 'config' | 'modules'>> {
@@ -27,7 +28,7 @@ export function testCores(prefix: string) {
   });
   const boot = async ({ settings = defaultSettings(), secrets = {}, modules = [], ...options }: BootOptions = {}): Promise<Core> => {
     const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), prefix));
-    const core = await createCore({ host: 'web', version: 'test', cipher: new KeyFileCipher(join(dataDir, 'k')), demo: false, ...options, dataDir, config: { settings, secrets }, modules });
+    const core = await createCore({ host: 'web', version: 'test', cipher: new KeyFileCipher(join(dataDir, 'k')), demo: false, startDemo, ...options, dataDir, config: { settings, secrets }, modules });
     cores.push(core);
     return core;
   };

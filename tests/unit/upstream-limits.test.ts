@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LogLine } from '../../src-main/contract/logs';
 import { defaultSettings } from '../../src-main/contract/settings';
 import { createRandom } from '../../src-main/demo/random';
-import { RpaLogs } from '../../src-main/upstreams/rpa-logs';
+import { createRpaLogs, type RpaLogs } from '../../src-main/upstreams/rpa-logs';
 import { dashboardModule } from '../../src-main/upstreams/dashboard';
 import type { DashboardHealth } from '../../src-main/contract/dashboard';
 import { jsonTextProblem, jsonValueProblem, parseJson, UPSTREAM_LIMITS } from '../../src-main/upstreams/validate';
@@ -76,7 +76,7 @@ describe('a hostile log event (issue 12, item 4)', () => {
       settings,
       secrets: { 'rpaLogs.token': 'eyJ.t.s' },
       // No save timer of its own here: the test saves by hand, where a throw would show.
-      modules: [(ctx) => (logs = new RpaLogs(ctx, { backoff: { baseMs: 10, maxMs: 50 }, saveMs: 3_600_000 }))],
+      modules: [(ctx) => { const made = createRpaLogs(ctx, { backoff: { baseMs: 10, maxMs: 50 }, saveMs: 3_600_000 }); logs = made.connector; return made.module; }],
     });
     const lines: LogLine[] = [];
     core.hub.on('logs.lines', (l) => lines.push(l));

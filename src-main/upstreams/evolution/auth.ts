@@ -1,4 +1,4 @@
-import { AuthError } from '../lifecycle';
+import { AuthError } from '../../core/lifecycle';
 import { API_KEY, type EvolutionParts } from './parts';
 import { RestError } from './rest';
 

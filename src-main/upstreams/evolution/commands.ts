@@ -1,4 +1,4 @@
-import { CommandError } from '../../core/commands';
+import { CommandError, type CommandHandles } from '../../core/commands';
 import { toCsv, toNdjson } from './history';
 import type { EvolutionParts } from './parts';
 import { RestError } from './rest';
@@ -10,9 +10,9 @@ import { RestError } from './rest';
 export class EvolutionCommands {
   constructor(private readonly p: Pick<EvolutionParts, 'ctx' | 'settings' | 'usesGlobal' | 'usesInstances' | 'book' | 'history' | 'rest' | 'config' | 'links' | 'instances' | 'probes' | 'status'>) {}
 
-  register(): void {
+  register(commands: CommandHandles): void {
     const { ctx, book, rest, links, instances, probes, status } = this.p;
-    const { commands, settings } = ctx;
+    const { settings } = ctx;
     commands.handle('whatsapp.snapshot', () => status.snapshot());
     commands.handle('whatsapp.refresh', async () => {
       try {

@@ -1,7 +1,7 @@
 import type { StatementSync } from 'node:sqlite';
 import type { WaEvent } from '../../contract/evolution';
 import type { Storage } from '../../core/storage';
-import { linkGuard, type TimerGuard } from '../lifecycle';
+import { linkGuard, type TimerGuard } from '../../core/lifecycle';
 import { HistoryBatch, HistoryWriter } from './history-writer';
 
 export interface HistoryFilter {

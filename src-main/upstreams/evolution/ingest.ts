@@ -1,5 +1,5 @@
 import type { WaEvent } from '../../contract/evolution';
-import type { LinkSession } from '../lifecycle';
+import type { LinkSession } from '../../core/lifecycle';
 import { JournalBudget } from '../journal-budget';
 import { checkUpstream, jsonValueProblem, parseJson, preview } from '../validate';
 import { Dedupe } from './dedupe';

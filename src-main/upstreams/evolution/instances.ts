@@ -54,6 +54,7 @@ export class InstanceList {
       }
     })();
     const running = this.refreshing;
+    // Not asked to throw: the failure is already counted on the main link and kept in restError.
     return throwErrors ? running : running.catch(() => undefined);
   }
 

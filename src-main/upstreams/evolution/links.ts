@@ -1,4 +1,4 @@
-import { AuthError, type Link, type LinkSession } from '../lifecycle';
+import { AuthError, connectDecision, type Link, type LinkSession } from '../../core/lifecycle';
 import { keyRefused } from './auth';
 import type { EvolutionParts } from './parts';
 
@@ -26,20 +26,19 @@ export class EvolutionLinks {
     this.mainLink = ctx.links.create({
       id: 'evolution',
       url: () => settings().url,
+      policy: settings,
       demo: () => ctx.isDemo('evolution'),
       open: (session) => (this.p.usesGlobal() ? namespaces.open('', session) : this.openControl(session)),
       close: () => namespaces.close(''),
       test: () => probes.testGlobal(),
       ...(options.backoff ? { backoff: options.backoff } : {}),
     });
-    if (!s.enabled || !s.url) {
-      this.mainLink.disconnect(s.enabled ? 'unconfigured' : 'disabled');
-      return;
-    }
-    this.mainLink.connect();
+    this.mainLink.apply();
+    if (connectDecision(s) !== 'connect') return;
     // Configured instances connect now, whatever the REST listing later says (or fails to say).
     this.reconcile();
-    void this.p.instances.refresh().catch(() => undefined);
+    // refresh() counts its failures on the main link and never rejects unless asked to.
+    void this.p.instances.refresh();
   }
 
   /** Instance mode: the main link is the REST control channel (instance list, auth). */

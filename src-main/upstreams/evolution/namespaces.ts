@@ -1,5 +1,5 @@
 import { Manager, type Socket } from 'socket.io-client';
-import type { LinkSession } from '../lifecycle';
+import type { LinkSession } from '../../core/lifecycle';
 import { API_KEY, type EvolutionParts } from './parts';
 
 /**

@@ -1,7 +1,7 @@
 import type { Settings } from '../../contract/settings';
 import type { CoreContext } from '../../core/context';
-import type { BackoffOptions } from '../backoff';
-import type { TimerGuard } from '../lifecycle';
+import type { BackoffOptions } from '../../core/backoff';
+import type { TimerGuard } from '../../core/lifecycle';
 import type { EvolutionAlerts } from './alerts';
 import type { EvolutionAuth } from './auth';
 import type { InstanceBook } from './book';

@@ -1,5 +1,5 @@
 import { isTerminal, type ExecAction, type ExecutionsState, type StartInput } from '../../contract/keyword-hub';
-import { CommandError } from '../../core/commands';
+import { CommandError, type CommandHandles } from '../../core/commands';
 import type { HubParts } from './parts';
 import { checkAction } from './state-machine';
 import { CLIENT_EVENT, wireStart } from './wire';
@@ -14,34 +14,34 @@ export type HubCommandsDeps = Pick<HubParts, 'ctx' | 'conn' | 'status' | 'store'
 export class HubCommands {
   constructor(private readonly deps: HubCommandsDeps) {}
 
-  register(): void {
-    const { ctx, conn, status, store, queue, resync } = this.deps;
-    ctx.commands.handle('executions.state', () => this.deps.state());
-    ctx.commands.handle('executions.detail', ({ id }) => store.detail(id));
-    ctx.commands.handle('executions.start', (input) => this.start(input));
-    ctx.commands.handle('executions.control', ({ id, action }) => this.control(id, action));
-    ctx.commands.handle('executions.resync', async () => {
+  register(commands: CommandHandles): void {
+    const { conn, status, store, queue, resync } = this.deps;
+    commands.handle('executions.state', () => this.deps.state());
+    commands.handle('executions.detail', ({ id }) => store.detail(id));
+    commands.handle('executions.start', (input) => this.start(input));
+    commands.handle('executions.control', ({ id, action }) => this.control(id, action));
+    commands.handle('executions.resync', async () => {
       if (!conn.online()) throw new CommandError('unavailable', 'the keyword hub is not connected');
       return { executions: await resync.run() };
     });
-    ctx.commands.handle('executions.unqueue', ({ requestId }) => {
+    commands.handle('executions.unqueue', ({ requestId }) => {
       if (!queue.remove(requestId)) throw new CommandError('invalid-argument', `nothing queued with request_id ${requestId}`);
       status.publish();
       return { ok: true as const };
     });
-    ctx.commands.handle('executions.configureNotifications', async (next) => {
+    commands.handle('executions.configureNotifications', async (next) => {
       store.setPrefs(next);
       status.publish();
       const reply = conn.online() ? await this.sendPrefs() : null;
       return { ok: true as const, confirmed: reply?.confirmed ?? false };
     });
-    ctx.commands.handle('executions.monitor', async (next) => {
+    commands.handle('executions.monitor', async (next) => {
       store.setMonitor(next);
       status.publish();
       const reply = conn.online() ? await this.sendMonitor() : null;
       return { ok: true as const, confirmed: reply?.confirmed ?? false };
     });
-    ctx.commands.handle('executions.clearNotifications', () => {
+    commands.handle('executions.clearNotifications', () => {
       store.clearNotifications();
       return { ok: true as const };
     });
@@ -94,10 +94,7 @@ export class HubCommands {
       if (already) throw new CommandError('conflict', `a command for ${id} is already queued (${already.summary})`);
       return queue.enqueue(event, { execucao_id: id }, id, `${event} ${id}`);
     }
-    e.pending = action;
-    e.refusal = null;
-    e.unconfirmed = null;
-    store.touch(e, true);
+    store.actionSent(e, action, true);
     ctx.journal.record({ upstream: 'keywordHub', type: `${event}.sent`, level: 'info', ids: { execution: id }, summary: `${action} sent for ${id}`, raw: null });
     // Confirmed by an event echoing the request_id or by the effect on the execution; with neither
     // in time it may still have been accepted: "sent, not confirmed", never a failure.

@@ -2,7 +2,7 @@ import WebSocket from 'ws';
 import type { TestResult } from '../../contract';
 import type { Settings } from '../../contract/settings';
 import type { CoreContext } from '../../core/context';
-import { AuthError, linkGuard, type Link, type LinkSession, type TimerGuard } from '../lifecycle';
+import { AuthError, linkGuard, type Link, type LinkSession, type TimerGuard } from '../../core/lifecycle';
 import { openWebSocket } from '../ws-link';
 import type { HubParts } from './parts';
 import { frameOf, newRequestId } from './wire';
@@ -104,6 +104,7 @@ export function createHubLink(deps: HubLinkDeps): Link {
   return ctx.links.create({
     id: 'keywordHub',
     url: () => settings().url,
+    policy: settings,
     demo: () => ctx.isDemo('keywordHub'),
     // Pongs are activity; a link silent for 2.5 ping intervals is dead.
     idleTimeoutMs: Math.round(settings().pingIntervalMs * 2.5),
@@ -121,10 +122,7 @@ export function createHubLink(deps: HubLinkDeps): Link {
         throw error;
       }
       conn.ws = socket;
-      if (status.auth) {
-        status.auth = null;
-        status.publish();
-      }
+      status.clearAuth();
       deps.pinger.start(s);
       ctx.journal.record({ upstream: 'keywordHub', type: 'connected', level: 'info', ids: {}, summary: `connected to ${settings().url}`, raw: null });
       setTimeout(s.guard(deps.afterConnect), 0);

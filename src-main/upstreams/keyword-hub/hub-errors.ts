@@ -58,11 +58,11 @@ export class HubErrors {
     if (d.codigo === 'RATE_LIMIT_ERROR') {
       const det = (d.detalhes ?? {}) as Record<string, unknown>;
       const ms = typeof det.janela_ms === 'number' ? det.janela_ms : typeof det.retry_after === 'number' ? det.retry_after * 1000 : 5_000;
-      status.rateLimitedUntil = now() + Math.min(60_000, Math.max(1_000, ms));
+      const until = status.rateLimitFor(ms);
       // The refused message was dropped by the hub: send it once more after the window. Without a
       // request_id, the oldest written command with neither answer nor effect is the refused one.
       const refused = mine && rid !== null ? (requests.resendAfterRateLimit(mine), mine) : requests.refusedWithoutId();
-      ctx.journal.record({ upstream: 'keywordHub', type: 'rate-limit.resend', level: 'info', ids: refused?.executionId ? { execution: refused.executionId } : {}, summary: refused ? `${refused.event} (request_id ${refused.requestId}) refused for the rate limit: sent again at ${new Date(status.rateLimitedUntil).toISOString()}` : 'rate limit with no command of ours waiting: sends held for the window', raw: null });
+      ctx.journal.record({ upstream: 'keywordHub', type: 'rate-limit.resend', level: 'info', ids: refused?.executionId ? { execution: refused.executionId } : {}, summary: refused ? `${refused.event} (request_id ${refused.requestId}) refused for the rate limit: sent again at ${new Date(until).toISOString()}` : 'rate limit with no command of ours waiting: sends held for the window', raw: null });
       status.publish();
       return;
     }
@@ -70,18 +70,14 @@ export class HubErrors {
       const det = (d.detalhes ?? {}) as Record<string, unknown>;
       status.tokenRefused({ message: d.mensagem, tokenExpiresAt: typeof det.token_expira_em === 'string' ? det.token_expira_em : null, recomendacao: d.recomendacao ?? null, at: now() });
     }
-    if (d.codigo === 'TIMEOUT_ERROR' || d.codigo === 'NETWORK_ERROR') status.advice = err;
+    if (d.codigo === 'TIMEOUT_ERROR' || d.codigo === 'NETWORK_ERROR') status.setAdvice(err);
     if (d.codigo === 'NOT_FOUND') this.notFound(d, mine, raw);
     if (mine && rid !== null) {
       requests.forget(rid, mine);
-      status.health.refusals++;
+      status.count('refusals');
       if (mine.executionId) {
         const e = store.get(mine.executionId);
-        if (e) {
-          e.refusal = err;
-          if (mine.action && e.pending === mine.action) e.pending = null;
-          store.touch(e, true);
-        }
+        if (e) store.actionRefused(e, err, mine.action);
       }
       mine.reject(new CommandError(codeFor(d.codigo, mine.action !== null), text));
     } else if (conn.session) conn.session.error(text);

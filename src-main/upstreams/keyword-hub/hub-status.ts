@@ -11,11 +11,12 @@ type TokenRefusal = NonNullable<HubStatus['auth']>;
  * the last re-sync; published on `executions.hub`, coalesced to one snapshot per 100 ms.
  */
 export class HubStatusBoard {
-  readonly health: HubHealth = { unknownEvents: 0, malformed: 0, refusals: 0, timeouts: 0, staleUpdates: 0, unconfirmed: 0, lastProblem: null, unknownNames: [] };
-  auth: HubStatus['auth'] = null;
-  advice: HubError | null = null;
-  rateLimitedUntil: number | null = null;
-  lastSyncAt: number | null = null;
+  // Owned here: the other parts change them through the methods below, never by assignment.
+  private readonly health: HubHealth = { unknownEvents: 0, malformed: 0, refusals: 0, timeouts: 0, staleUpdates: 0, unconfirmed: 0, lastProblem: null, unknownNames: [] };
+  private auth: HubStatus['auth'] = null;
+  private advice: HubError | null = null;
+  private limitedUntil: number | null = null;
+  private lastSyncAt: number | null = null;
   /** How many refused commands wait for the rate-limit window (set by the composition root: requests.ts knows). */
   refusedCount: () => number = () => 0;
   private timer: NodeJS.Timeout | null = null;
@@ -23,7 +24,7 @@ export class HubStatusBoard {
   constructor(private readonly deps: Pick<HubParts, 'ctx' | 'now' | 'store' | 'conn'>) {}
 
   snapshot(): HubStatus {
-    const { rateLimitedUntil } = this;
+    const rateLimitedUntil = this.limitedUntil;
     const { store, now } = this.deps;
     return {
       health: { ...this.health, unknownNames: [...this.health.unknownNames] },
@@ -54,7 +55,44 @@ export class HubStatusBoard {
   }
 
   rateLimited(): boolean {
-    return this.rateLimitedUntil !== null && this.rateLimitedUntil > this.deps.now();
+    return this.limitedUntil !== null && this.limitedUntil > this.deps.now();
+  }
+
+  /** When the hub's rate-limit window closes (null: none seen). */
+  get rateLimitedUntil(): number | null {
+    return this.limitedUntil;
+  }
+
+  /** The hub asked us to wait `ms` (bounded to 1–60 s); returns when the window closes. */
+  rateLimitFor(ms: number): number {
+    this.limitedUntil = this.deps.now() + Math.min(60_000, Math.max(1_000, ms));
+    return this.limitedUntil;
+  }
+
+  /** One more of a health counter (refused, timed out, unconfirmed, stale). */
+  count(kind: 'refusals' | 'timeouts' | 'unconfirmed' | 'staleUpdates'): void {
+    this.health[kind]++;
+  }
+
+  /** An event name the seed does not list: the last ten distinct ones are shown. */
+  noteUnknownName(name: string): void {
+    if (!this.health.unknownNames.includes(name)) this.health.unknownNames = [name, ...this.health.unknownNames].slice(0, 10);
+  }
+
+  /** The hub's advice for a timeout or network error (shown until the next). */
+  setAdvice(advice: HubError): void {
+    this.advice = advice;
+  }
+
+  synced(): void {
+    this.lastSyncAt = this.deps.now();
+  }
+
+  /** A token was accepted or a new one saved: the refusal banner goes. */
+  clearAuth(): void {
+    if (!this.auth) return;
+    this.auth = null;
+    this.publish();
   }
 
   noteProblem(message: string): void {

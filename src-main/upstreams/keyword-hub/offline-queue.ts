@@ -105,10 +105,7 @@ export class OfflineQueue {
         if (!this.settle(requestId, 'sent', null)) continue;
         const start = event === 'EXECUCAO_INICIAR' ? startFromWire(data) : null;
         const e = action && executionId ? store.get(executionId) : undefined;
-        if (e && action) {
-          e.pending = action;
-          store.touch(e);
-        }
+        if (e && action) store.actionSent(e, action);
         ctx.journal.record({ upstream: 'keywordHub', type: 'queue.sent', level: 'info', ids, summary: `${String(r.summary)}: sent after reconnect (request_id ${requestId})`, raw: { requestId } });
         void requests
           .request(event, data, { requestId, executionId, action, start, soft: action !== null })

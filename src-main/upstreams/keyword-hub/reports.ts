@@ -69,7 +69,7 @@ export class ExecutionReports {
   setStatus(e: Execution, to: ExecStatus, event: string): boolean {
     const verdict = acceptUpdate(e.status, to);
     if (verdict === 'stale') {
-      this.deps.status.health.staleUpdates++;
+      this.deps.status.count('staleUpdates');
       this.deps.ctx.journal.record({ upstream: 'keywordHub', type: 'stale-update', level: 'warn', ids: { execution: e.id }, summary: `${event} says ${to} but execution ${e.id} is already ${e.status}; ignored`, raw: null });
       this.deps.status.publish();
       return false;

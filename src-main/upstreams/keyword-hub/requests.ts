@@ -127,12 +127,12 @@ export class Requests {
           }
           if (entry.soft) {
             // Counted for operator actions; settings the hub never acknowledges would only add noise.
-            if (entry.action) status.health.unconfirmed++;
+            if (entry.action) status.count('unconfirmed');
             ctx.journal.record({ upstream: 'keywordHub', type: 'request.unconfirmed', level: 'info', ids, summary: `${event} sent (request_id ${requestId}); neither an answer nor its effect within ${timeoutMs()} ms: sent, not confirmed`, raw: { event, requestId } });
             status.publish();
             return resolve({ event: null, data: {}, confirmed: false });
           }
-          status.health.timeouts++;
+          status.count('timeouts');
           const message = `the hub did not answer ${event} (request_id ${requestId}) within ${timeoutMs()} ms`;
           status.noteProblem(message);
           ctx.journal.record({ upstream: 'keywordHub', type: 'request.timeout', level: 'warn', ids, summary: message, raw: { event, requestId } });
@@ -236,7 +236,7 @@ export class Requests {
       this.pending.delete(id);
       this.release(entry);
       if (entry.soft && entry.sent) {
-        if (entry.action) this.deps.status.health.unconfirmed++;
+        if (entry.action) this.deps.status.count('unconfirmed');
         entry.resolve({ event: null, data: {}, confirmed: false });
       } else entry.reject(new CommandError('unavailable', message));
     }

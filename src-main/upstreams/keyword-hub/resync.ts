@@ -36,7 +36,7 @@ export class Resync {
     this.timer ??= setTimeout(
       this.deps.conn.guard(() => {
         this.timer = null;
-        if (this.deps.conn.online()) void this.run().catch(() => undefined);
+        if (this.deps.conn.online()) void this.run().catch(this.deps.ctx.journal.failed('keywordHub', 're-sync'));
       }),
       1_000,
     );
@@ -49,7 +49,7 @@ export class Resync {
 
   /** Resolves with the number of executions known afterwards. */
   async run(): Promise<number> {
-    const { ctx, now, status, store, requests, reports, isStopped } = this.deps;
+    const { ctx, status, store, requests, reports, isStopped } = this.deps;
     let listed = 0;
     if (this.list !== 'off') {
       try {
@@ -82,7 +82,7 @@ export class Resync {
     if (isStopped()) return store.executions.size;
     const quiet = this.unheard();
     for (const e of quiet) reports.noNews(e);
-    status.lastSyncAt = now();
+    status.synced();
     ctx.journal.record({ upstream: 'keywordHub', type: 'resync', level: 'info', ids: {}, summary: `re-synchronised: ${listed} listed, ${asked} asked by status, ${quiet.length} with no news since the link came back`, raw: null });
     status.publish();
     return store.executions.size;

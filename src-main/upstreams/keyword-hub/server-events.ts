@@ -54,7 +54,7 @@ export class ServerEvents {
     const event = env.event;
     if (!isServerEvent(event) && this.correlated(event, env.data, raw)) return;
     if (!isServerEvent(event)) {
-      if (!status.health.unknownNames.includes(event)) status.health.unknownNames = [preview(event, 60), ...status.health.unknownNames].slice(0, 10);
+      status.noteUnknownName(preview(event, 60));
       return status.problem('unknownEvents', `unknown event ${preview(event, 60)}`, raw);
     }
     const data = env.data;

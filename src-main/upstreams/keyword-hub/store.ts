@@ -15,7 +15,7 @@ import {
 } from '../../contract/keyword-hub';
 import { CommandError } from '../../core/commands';
 import type { CoreContext } from '../../core/context';
-import { linkGuard, type TimerGuard } from '../lifecycle';
+import { linkGuard, type TimerGuard } from '../../core/lifecycle';
 
 const MAX_NOTIFICATIONS = 200;
 const MAX_METRICS = 3_600;
@@ -144,6 +144,26 @@ export class ExecutionStore {
     this.persistSoon();
     if (immediate) this.publishChanged();
     else this.publishTimer ??= setTimeout(this.guard(() => this.publishChanged()), 250);
+  }
+
+  /**
+   * `action` was written for `e`: it takes no other until the hub answers. From the operator
+   * (`fresh`): the last refusal and unconfirmed mark go, and the change is published at once.
+   */
+  actionSent(e: Execution, action: ExecAction, fresh = false): void {
+    e.pending = action;
+    if (fresh) {
+      e.refusal = null;
+      e.unconfirmed = null;
+    }
+    this.touch(e, fresh);
+  }
+
+  /** The hub refused `action` for `e` (an ERRO with its code): shown, and `e` takes actions again. */
+  actionRefused(e: Execution, refusal: Execution['refusal'], action: ExecAction | null): void {
+    e.refusal = refusal;
+    if (action && e.pending === action) e.pending = null;
+    this.touch(e, true);
   }
 
   /** The answer to `action` has come (or never will): the execution takes actions again. */

@@ -1,14 +1,14 @@
 import type { LogsConfig } from '../../contract/logs';
-import { CommandError } from '../../core/commands';
+import { CommandError, type CommandHandles } from '../../core/commands';
 import type { CoreContext } from '../../core/context';
-import type { Link } from '../lifecycle';
+import type { Link } from '../../core/lifecycle';
 import type { JobBook } from './jobs';
 import type { LogStreams } from './streams';
 
 /** The `logs.*` command handlers: job list and pages, pins, watched jobs, alert configuration. */
-export function registerLogCommands(parts: { ctx: CoreContext; book: JobBook; streams: LogStreams; config: () => LogsConfig; link: () => Link | null }): void {
+export function registerLogCommands(commands: CommandHandles, parts: { ctx: CoreContext; book: JobBook; streams: LogStreams; config: () => LogsConfig; link: () => Link | null }): void {
   const { ctx, book, streams } = parts;
-  const { commands, settings } = ctx;
+  const { settings } = ctx;
   commands.handle('logs.jobs', () => book.list());
   commands.handle('logs.page', ({ jobId, beforeSeq, limit }) => book.page(jobId, beforeSeq, limit));
   const setPins = (change: (pins: string[]) => string[]) => {

@@ -1,6 +1,6 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { CoreContext } from '../../core/context';
-import type { LinkSession } from '../lifecycle';
+import type { LinkSession } from '../../core/lifecycle';
 import { JournalBudget } from '../journal-budget';
 import { parseUpstream, preview } from '../validate';
 import type { JobAlerts } from './alerts';

@@ -1,5 +1,5 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { AuthError, type LinkSession } from '../lifecycle';
+import { AuthError, type LinkSession } from '../../core/lifecycle';
 
 /**
  * One SSE stream for a Link session. Framing (BOM, CR/LF/CRLF, comments, multi-line data,

@@ -1,6 +1,6 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { CoreContext } from '../../core/context';
-import { AuthError, type LinkSession } from '../lifecycle';
+import { AuthError, type LinkSession } from '../../core/lifecycle';
 import { authAlert, AUTH_ALERT_KEY } from './alerts';
 import { PROXY_PREFIX, TOKEN, trimSlash, type RpaLogsSettings } from './endpoints';
 import { openSse } from './sse';

@@ -9,7 +9,7 @@ import { defaultSettings } from '../../../src-main/contract/settings';
 import { createCore, type Core } from '../../../src-main/core/app-core';
 import { startRpaLogSimulator, type RpaLogSimulator } from '../../../src-main/demo/rpa-logs-sim';
 import { KeyFileCipher } from '../../../src-main/secrets/cipher';
-import { RpaLogs } from '../../../src-main/upstreams/rpa-logs';
+import { createRpaLogs, type RpaLogs } from '../../../src-main/upstreams/rpa-logs';
 import { startWebHost } from '../../../src-main/web/web-host';
 import { percentile, ratioRow, type BenchContext, type BenchRow, type BenchSuite } from '../harness';
 
@@ -37,7 +37,7 @@ async function consoleCore(url: string): Promise<{ core: Core; logs: RpaLogs }> 
     cipher: new KeyFileCipher(join(dataDir, 'k')),
     demo: false,
     config: { settings, secrets: { 'rpaLogs.token': TOKEN } },
-    modules: [(ctx) => (logs = new RpaLogs(ctx))],
+    modules: [(ctx) => { const made = createRpaLogs(ctx); logs = made.connector; return made.module; }],
   });
   await until(() => logs!.currentLink?.currentState === 'open', 10_000, 'console link');
   return { core, logs: logs! };

@@ -31,11 +31,34 @@ export interface LinkSession {
   guard<A extends unknown[]>(fn: (...args: A) => unknown): (...args: A) => void;
 }
 
+/** What the connect policy reads: the link's settings as they are now. */
+export interface ConnectInput {
+  enabled: boolean;
+  /** Where to connect; empty = not configured. */
+  url: string;
+}
+
+/**
+ * The connect policy, the one place it is decided: switched off → stopped `disabled`; switched
+ * on without an address → stopped `unconfigured` (never a retry loop against nothing); else
+ * connect (and retry with backoff, or wait in auth-failed for new credentials).
+ */
+export function connectDecision(input: ConnectInput): 'disabled' | 'unconfigured' | 'connect' {
+  if (!input.enabled) return 'disabled';
+  if (!input.url.trim()) return 'unconfigured';
+  return 'connect';
+}
+
 export interface LinkOptions {
   id: UpstreamId;
   /** Sub-link name (an Evolution namespace…); absent for the upstream's main link. */
   link?: string;
   url: () => string;
+  /**
+   * The settings the connect policy reads (`apply()`, `credentialsChanged()`); absent for a
+   * link its connector starts and stops itself (an instance's sub-link, the inbound receiver).
+   */
+  policy?: () => ConnectInput;
   demo?: () => boolean;
   /** Open the connection; resolve once open, reject (AuthError for credentials) otherwise. */
   open(session: LinkSession): Promise<void>;
@@ -125,6 +148,31 @@ export class Link {
     this.clearRetry();
     this.teardown();
     this.setState('stopped', stoppedMessages[why], why, null);
+  }
+
+  /**
+   * Follow the connect policy (at start, and when the link's settings changed): stopped as
+   * `disabled` or `unconfigured`, or (re)connect now.
+   */
+  apply(): void {
+    const decision = connectDecision(this.policyInput());
+    if (decision === 'connect') this.connect();
+    else this.disconnect(decision);
+  }
+
+  /**
+   * New credentials were saved. A link the policy (or an operator) stopped stays stopped — a
+   * saved token does not switch a disabled link on; one waiting in auth-failed tries again; a
+   * live or retrying link reconnects so the new credentials are used from now on.
+   */
+  credentialsChanged(): void {
+    if (this.state === 'stopped' || this.state === 'idle') return;
+    if (connectDecision(this.policyInput()) !== 'connect') return this.apply();
+    this.connect();
+  }
+
+  private policyInput(): ConnectInput {
+    return this.options.policy?.() ?? { enabled: true, url: this.options.url() };
   }
 
   /** New credentials were saved: leave auth-failed and try again at once. */

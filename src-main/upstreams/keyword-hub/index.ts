@@ -1,15 +1,16 @@
-import type { ExecutionsState } from '../contract/keyword-hub';
-import type { CoreContext, ModuleFactory } from '../core/context';
-import { HubCommands } from './keyword-hub/commands';
-import { HubConnection, Pinger, createHubLink } from './keyword-hub/connection';
-import { HubErrors } from './keyword-hub/hub-errors';
-import { HubStatusBoard } from './keyword-hub/hub-status';
-import { OfflineQueue } from './keyword-hub/offline-queue';
-import { ExecutionReports } from './keyword-hub/reports';
-import { Requests } from './keyword-hub/requests';
-import { Resync } from './keyword-hub/resync';
-import { ServerEvents } from './keyword-hub/server-events';
-import { ExecutionStore } from './keyword-hub/store';
+import type { ExecutionsState } from '../../contract/keyword-hub';
+import type { CoreContext, ModuleFactory } from '../../core/context';
+import { DisposableStore } from '../../core/disposable';
+import { HubCommands } from './commands';
+import { HubConnection, Pinger, createHubLink } from './connection';
+import { HubErrors } from './hub-errors';
+import { HubStatusBoard } from './hub-status';
+import { OfflineQueue } from './offline-queue';
+import { ExecutionReports } from './reports';
+import { Requests } from './requests';
+import { Resync } from './resync';
+import { ServerEvents } from './server-events';
+import { ExecutionStore } from './store';
 
 /**
  * Seed 001's keyword hub over WebSocket. Main sends the Bearer token on the upgrade, wraps every
@@ -22,7 +23,7 @@ import { ExecutionStore } from './keyword-hub/store';
  * This file only wires the parts together; each lives in `keyword-hub/` (see docs/keyword-hub.md).
  */
 
-export { newRequestId } from './keyword-hub/wire';
+export { newRequestId } from './wire';
 
 export interface KeywordHubOptions {
   /** Clock for queue expiry (tests). */
@@ -55,50 +56,54 @@ export function createKeywordHub(ctx: CoreContext, options: KeywordHubOptions = 
   const afterConnect = async () => {
     if (stopped) return;
     resync.connected();
-    await resync.run().catch(() => undefined);
+    // Each failure is journaled (the re-sync also shows on the hub status); the rest goes on.
+    await resync.run().catch(ctx.journal.failed('keywordHub', 're-sync after connect'));
     if (stopped) return;
-    void commands.sendPrefs().catch(() => undefined);
-    void commands.sendMonitor().catch(() => undefined);
+    void commands.sendPrefs().catch(ctx.journal.failed('keywordHub', 'notification preferences after connect'));
+    void commands.sendMonitor().catch(ctx.journal.failed('keywordHub', 'monitoring settings after connect'));
     await queue.flush();
   };
   const makeLink = () => createHubLink({ ctx, now, settings, conn, status, pinger, requests, onText: (text) => events.receive(text), afterConnect });
   conn.link = makeLink();
 
-  const unsubscribe: Array<() => void> = [];
+  const owned = new DisposableStore();
   const module = {
     name: 'keywordHub',
     start() {
-      commands.register();
-      unsubscribe.push(
+      // Disposed newest first: listeners and commands, the link, then the parts' timers; the
+      // store is written last.
+      owned.defer(() => {
+        stopped = true;
+        store.stop();
+        status.stop();
+        resync.stop();
+        pinger.stop();
+        requests.failAll('the console is shutting down');
+        store.persist();
+      });
+      owned.defer(() => conn.link.dispose());
+      commands.register(ctx.commands.ownedBy(owned));
+      owned.defer(
         ctx.settings.onChange((next, previous) => {
           const a = next.upstreams.keywordHub;
           const b = previous.upstreams.keywordHub;
           if (a.url === b.url && a.enabled === b.enabled && a.pingIntervalMs === b.pingIntervalMs) return;
           // The idle timeout follows the ping interval, and is fixed when the link is created.
           if (a.pingIntervalMs !== b.pingIntervalMs) conn.link = makeLink();
-          if (a.enabled && settings().url) conn.link.connect();
-          else conn.link.disconnect(a.enabled ? 'unconfigured' : 'disabled');
-        }),
-        ctx.secrets.onChange((name) => {
-          if (name !== 'keywordHub.token') return;
-          status.auth = null;
-          status.publish();
-          if (conn.link.currentState === 'auth-failed') conn.link.retryAuth();
-          else if (settings().enabled && settings().url) conn.link.connect();
+          conn.link.apply();
         }),
       );
-      if (settings().enabled && settings().url) conn.link.connect();
-      else conn.link.disconnect(settings().url ? 'disabled' : 'unconfigured');
+      owned.defer(
+        ctx.secrets.onChange((name) => {
+          if (name !== 'keywordHub.token') return;
+          status.clearAuth();
+          conn.link.credentialsChanged();
+        }),
+      );
+      conn.link.apply();
     },
     stop() {
-      stopped = true;
-      for (const off of unsubscribe) off();
-      store.stop();
-      status.stop();
-      resync.stop();
-      pinger.stop();
-      requests.failAll('the console is shutting down');
-      store.persist();
+      owned.dispose();
     },
   };
 

@@ -1,24 +1,25 @@
-import type { Settings } from '../contract/settings';
-import type { EvolutionMode, WaMetrics, WaSnapshot, WaState } from '../contract/evolution';
-import type { TestResult } from '../contract';
-import type { CoreContext, Module, ModuleFactory } from '../core/context';
-import { linkGuard, underLink, type Link, type LinkSession } from './lifecycle';
-import { EvolutionAlerts } from './evolution/alerts';
-import { EvolutionAuth } from './evolution/auth';
-import { InstanceBook } from './evolution/book';
-import { ClockEstimator } from './evolution/clock';
-import { EvolutionCommands } from './evolution/commands';
-import { EvolutionConfig } from './evolution/config';
-import { EventHistory } from './evolution/history';
-import { Ingest } from './evolution/ingest';
-import { InstanceList } from './evolution/instances';
-import { EvolutionLinks } from './evolution/links';
-import { Metrics } from './evolution/metrics';
-import { Namespaces } from './evolution/namespaces';
-import { API_KEY, type EvolutionOptions, type EvolutionParts } from './evolution/parts';
-import { Probes } from './evolution/probes';
-import { EvolutionRest } from './evolution/rest';
-import { EvolutionStatus } from './evolution/status';
+import type { Settings } from '../../contract/settings';
+import type { EvolutionMode, WaMetrics, WaSnapshot, WaState } from '../../contract/evolution';
+import type { TestResult } from '../../contract';
+import type { CoreContext, Module, ModuleFactory } from '../../core/context';
+import { DisposableStore } from '../../core/disposable';
+import { linkGuard, underLink, type Link, type LinkSession } from '../../core/lifecycle';
+import { EvolutionAlerts } from './alerts';
+import { EvolutionAuth } from './auth';
+import { InstanceBook } from './book';
+import { ClockEstimator } from './clock';
+import { EvolutionCommands } from './commands';
+import { EvolutionConfig } from './config';
+import { EventHistory } from './history';
+import { Ingest } from './ingest';
+import { InstanceList } from './instances';
+import { EvolutionLinks } from './links';
+import { Metrics } from './metrics';
+import { Namespaces } from './namespaces';
+import { API_KEY, type EvolutionOptions, type EvolutionParts } from './parts';
+import { Probes } from './probes';
+import { EvolutionRest } from './rest';
+import { EvolutionStatus } from './status';
 
 /**
  * Seed 002: the Evolution API v2's socket.io events. One shared socket.io Manager (one engine
@@ -42,8 +43,8 @@ export class Evolution implements Module {
   /** Counters for tests and the bench. */
   readonly stats = { accepted: 0, duplicates: 0, invalid: 0, journalSuppressed: 0 };
   private readonly parts: EvolutionParts;
-  private readonly timers: NodeJS.Timeout[] = [];
-  private readonly unsubscribe: Array<() => void> = [];
+  /** Everything the module made: commands, listeners, timers, links, the socket.io Manager. */
+  private readonly owned = new DisposableStore();
   private stopped = false;
 
   constructor(ctx: CoreContext, options: EvolutionOptions = {}) {
@@ -75,40 +76,39 @@ export class Evolution implements Module {
     parts.probes = new Probes(parts);
     parts.status = new EvolutionStatus(parts);
     this.parts = parts;
-    new EvolutionCommands(parts).register();
+    // Disposed last (owned first): stop flag, links, the shared Manager, the history writer.
+    this.owned.defer(() => {
+      this.stopped = true;
+      parts.instances.stop();
+      parts.links.dispose();
+      parts.namespaces.closeManager();
+      this.history.dispose();
+    });
+    new EvolutionCommands(parts).register(ctx.commands.ownedBy(this.owned));
   }
 
   // ---------------------------------------------------------------- lifecycle
 
   start(): void {
     const { ctx, options, status } = this.parts;
-    this.unsubscribe.push(
-      ctx.settings.onChange((next, previous) => this.settingsChanged(next, previous)),
-      ctx.secrets.onChange((name) => name === API_KEY && this.keyChanged()),
-      ctx.hub.on('connections.status', (s) => s.id === 'evolution' && this.metrics.status(s, Date.now())),
-    );
+    this.owned.defer(ctx.settings.onChange((next, previous) => this.settingsChanged(next, previous)));
+    this.owned.defer(ctx.secrets.onChange((name) => name === API_KEY && this.keyChanged()));
+    this.owned.defer(ctx.hub.on('connections.status', (s) => s.id === 'evolution' && this.metrics.status(s, Date.now())));
     this.every(options.instancesMs ?? 500, () => status.publishInstances());
     this.every(options.metricsMs ?? 1_000, () => status.publishMetrics());
     const refreshMs = options.refreshMs ?? 300_000;
-    if (refreshMs > 0) this.every(refreshMs, () => void this.refresh().catch(() => undefined));
+    // refresh() counts its own failures on the main link (never rejects unless asked to).
+    if (refreshMs > 0) this.every(refreshMs, () => void this.refresh());
     this.parts.links.build();
   }
 
   stop(): void {
-    this.stopped = true;
-    for (const t of this.timers) clearInterval(t);
-    this.parts.instances.stop();
-    for (const off of this.unsubscribe) off();
-    this.parts.links.dispose();
-    this.parts.namespaces.closeManager();
-    this.history.dispose();
+    this.owned.dispose();
   }
 
   private every(ms: number, work: () => void): void {
     // A throw restarts the main link and is alerted, never ends the process.
-    const t = setInterval(underLink(() => this.currentLink, work), ms);
-    t.unref();
-    this.timers.push(t);
+    this.owned.interval(ms, underLink(() => this.currentLink, work));
   }
 
   get mode(): EvolutionMode {
@@ -144,7 +144,7 @@ export class Evolution implements Module {
     namespaces.closeManager();
     auth.ok();
     links.reconnect();
-    void this.refresh().catch(() => undefined);
+    void this.refresh();
   }
 
   // ---------------------------------------------------------------- the parts, for tests and the bench
