@@ -144,7 +144,7 @@ describe('RPA logs connector: SSE framing (seed 000)', () => {
       ['104', 'multi'],
       ['105', '<img src=x onerror=alert(1)>'],
     ]);
-    expect(got[3]).toMatchObject({ level: 'WARNING', operadora: '', service: '' });
+    expect(got[3]).toMatchObject({ level: 'WARNING', carrier: '', service: '' });
     // Unknown fields are kept and shown; upstream text is stored verbatim (the view renders it as text).
     expect(got[4]!.extra).toEqual({ extra_field: 42 });
     expect(b.logs.stats.duplicates).toBe(1);

@@ -20,7 +20,7 @@ export const authAlert = (auth: NonNullable<HubStatus['auth']>): RaiseAlert => (
   key: 'keywordHub:auth',
   title: 'Hub de keywords: token recusado — renove o token',
   text: { key: 'khAuth', params: {} },
-  detail: [auth.message, auth.tokenExpiresAt ? `token_expira_em ${auth.tokenExpiresAt}` : '', auth.recomendacao].filter(Boolean).join(' — '),
+  detail: [auth.message, auth.tokenExpiresAt ? `token_expira_em ${auth.tokenExpiresAt}` : '', auth.recommendation].filter(Boolean).join(' — '),
   ids: {},
   view: '/settings',
 });

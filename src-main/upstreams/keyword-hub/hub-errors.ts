@@ -68,7 +68,7 @@ export class HubErrors {
     }
     if (d.codigo === 'AUTHENTICATION_ERROR') {
       const det = (d.detalhes ?? {}) as Record<string, unknown>;
-      status.tokenRefused({ message: d.mensagem, tokenExpiresAt: typeof det.token_expira_em === 'string' ? det.token_expira_em : null, recomendacao: d.recomendacao ?? null, at: now() });
+      status.tokenRefused({ message: d.mensagem, tokenExpiresAt: typeof det.token_expira_em === 'string' ? det.token_expira_em : null, recommendation: d.recomendacao ?? null, at: now() });
     }
     if (d.codigo === 'TIMEOUT_ERROR' || d.codigo === 'NETWORK_ERROR') status.advice = err;
     if (d.codigo === 'NOT_FOUND') this.notFound(d, mine, raw);
