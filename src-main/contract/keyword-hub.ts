@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Ok } from './common';
 import { bounded, channel, command, lossless } from './define';
+import { ExecAction, ExecStatus } from './execution-machine';
 
 /**
  * Keyword hub (seed 001, "Omni Keywords Finder"): executions with live progress, keywords,
@@ -8,23 +9,7 @@ import { bounded, channel, command, lossless } from './define';
  * correlation, the state machine and the offline queue; see docs/keyword-hub.md.
  */
 
-export const execStatuses = ['iniciada', 'em_andamento', 'pausada', 'concluida', 'cancelada', 'erro'] as const;
-export const ExecStatus = z.enum(execStatuses);
-export type ExecStatus = z.infer<typeof ExecStatus>;
-
-export const execActions = ['pausar', 'resumir', 'cancelar'] as const;
-export const ExecAction = z.enum(execActions);
-export type ExecAction = z.infer<typeof ExecAction>;
-
-/** The seed's state machine for operator actions: from which statuses each action is valid. */
-export const allowedFrom: Record<ExecAction, readonly ExecStatus[]> = {
-  pausar: ['iniciada', 'em_andamento'],
-  resumir: ['pausada'],
-  cancelar: ['iniciada', 'em_andamento', 'pausada'],
-};
-export const terminalStatuses: readonly ExecStatus[] = ['concluida', 'cancelada', 'erro'];
-export const canAct = (status: ExecStatus, action: ExecAction): boolean => allowedFrom[action].includes(status);
-export const isTerminal = (status: ExecStatus): boolean => terminalStatuses.includes(status);
+export * from './execution-machine';
 
 const isHttpUrl = (value: string): boolean => {
   try {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { execStatuses } from '../../contract/execution-machine';
 import type { ExecAction, MonitorConfig, MonitorMetric, NotificationPrefs, StartInput } from '../../contract/keyword-hub';
 
 /** Seed 001's wire format: server → client events as validated at the edge (unknown fields are tolerated), then the client → server side. */
@@ -12,9 +13,11 @@ const Num = z.number().finite();
 /** A number the hub may not know yet (`tempo_estimado: null`): null and absent both mean "unknown". */
 const OptNum = Num.nullish();
 const ExecId = z.union([z.string().min(1), z.number()]);
-export const execStatusList = ['iniciada', 'em_andamento', 'pausada', 'concluida', 'cancelada', 'erro'] as const;
-/** The seed writes its states in lower case in the codes list and in upper case in the diagram: both are read. */
-export const WireStatus = z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(execStatusList));
+/**
+ * A status as the hub sends it, read into the contract's state machine (`execStatuses`). The seed
+ * writes its states in lower case in the codes list and in upper case in the diagram: both are read.
+ */
+export const WireStatus = z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(execStatuses));
 
 /** `progresso` is extra information: a shape we cannot read is ignored, not the whole status. */
 export const Progresso = z.object({ total: OptNum, atual: OptNum, percentual: OptNum }).nullish().catch(undefined);
