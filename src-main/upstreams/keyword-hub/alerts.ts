@@ -33,6 +33,7 @@ export const executionErrorAlert = (id: string, codigo: string, mensagem: string
   severity: 'high',
   key: `keywordHub:exec-error:${id}`,
   title: `Execução ${id}: ${codigo}`,
+  text: { key: 'khFailed', params: { id, code: codigo } },
   detail: [mensagem, recomendacao].filter(Boolean).join(' — '),
   ids: { execution: id },
   view: `/executions/${id}`,

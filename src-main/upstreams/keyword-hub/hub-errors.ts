@@ -95,7 +95,7 @@ export class HubErrors {
     const id = namedExecution(d, mine, raw);
     const e = id !== null ? store.get(id) : undefined;
     if (!e || !reports.setStatus(e, 'erro', 'ERRO NOT_FOUND')) return;
-    e.error = hubErrorOf('NOT_FOUND', d.mensagem || `o hub não conhece a execução ${e.id}`, d.detalhes, d.recomendacao ?? 'Iniciar a execução novamente se ainda for necessária', now());
+    e.error = hubErrorOf('NOT_FOUND', d.mensagem, d.detalhes, d.recomendacao ?? null, now());
     e.noNewsSince = null;
     store.touch(e, true);
   }

@@ -13,6 +13,11 @@ export default {
       khAuth: 'Keyword hub: token refused — renew the token',
       khDone: 'Execution {id} completed',
       khExpired: 'Command expired before it could be sent: {summary}',
+      khFailed: 'Execution {id}: {code}',
+      logsAuth: 'RPA logs: token refused ({reason})',
+      logsNoToken: 'RPA logs: no global JWT configured',
+      waNoKey: 'Evolution API: no API key configured',
+      waKeyRefused: 'Evolution API: API key refused (HTTP {status})',
       internalError: 'Internal error in the console (it kept running; see the event inspector)',
     },
     alerts: {
@@ -75,6 +80,11 @@ export default {
       khAuth: 'Hub de keywords: token recusado — renove o token',
       khDone: 'Execução {id} concluída',
       khExpired: 'Comando expirado sem envio: {summary}',
+      khFailed: 'Execução {id}: {code}',
+      logsAuth: 'Logs RPA: token recusado ({reason})',
+      logsNoToken: 'Logs RPA: token JWT global não configurado',
+      waNoKey: 'Evolution API: API key não configurada',
+      waKeyRefused: 'Evolution API: API key recusada (HTTP {status})',
       internalError: 'Erro interno no console (ele continuou rodando; veja o inspetor de eventos)',
     },
     alerts: {
