@@ -25,6 +25,8 @@ export const Alert = z.object({
    */
   text: MessageText.optional(),
   detail: z.string(),
+  /** The detail as a message key (`alertDetail.<key>`), when the console wrote it; `detail` stays for history and webhooks. */
+  detailText: MessageText.optional(),
   ids: EventIds,
   /** Route that shows what the alert is about (kiosk pre-emption goes there). */
   view: z.string().optional(),

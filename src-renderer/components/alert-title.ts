@@ -8,3 +8,8 @@ import { wordText } from './message-text';
 export function alertTitle(alert: Pick<Alert, 'title' | 'text'>): string {
   return wordText('alertText', alert.text, alert.title);
 }
+
+/** An alert's detail, the same way (`detailText`, else `detail` as given). */
+export function alertDetail(alert: Pick<Alert, 'detail' | 'detailText'>): string {
+  return wordText('alertDetail', alert.detailText, alert.detail);
+}

@@ -36,7 +36,10 @@ describe('text main sends as keys, worded by the screen (decision 13)', () => {
     for (const f of files) for (const m of readFileSync(f, 'utf8').matchAll(/\{\s*key:\s*'(\w+)',\s*params:/g)) keys.add(m[1]!);
     expect(keys.size).toBeGreaterThan(20);
     const g = i18n.global as unknown as { te(key: string, locale: string): boolean };
-    const missing = [...keys].flatMap((k) => ['en', 'pt-BR'].filter((l) => !g.te(`alertText.${k}`, l) && !g.te(`testText.${k}`, l)).map((l) => `${l}: ${k}`));
+    const missing = [...keys].flatMap((k) => ['en', 'pt-BR'].filter((l) => !['alertText', 'alertDetail', 'testText'].some((area) => g.te(`${area}.${k}`, l))).map((l) => `${l}: ${k}`));
     expect(missing).toEqual([]);
+    const details = new Set(files.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/detailText: \{ key: '(\w+)'/g)].map((m) => m[1]!)));
+    expect(details.size).toBeGreaterThan(3);
+    expect([...details].flatMap((k) => ['en', 'pt-BR'].filter((l) => !g.te(`alertDetail.${k}`, l)).map((l) => `${l}: ${k}`))).toEqual([]);
   });
 });

@@ -27,7 +27,8 @@ export class EvolutionAuth {
       key: 'evolution:auth',
       title: `Evolution API: ${message}`,
       text,
-      detail: 'Salve uma nova API key (evolution.apiKey); as conexões voltam sozinhas. / Save a new API key (evolution.apiKey); connections resume by themselves.',
+      detail: 'Save a new API key (evolution.apiKey); connections resume by themselves.',
+      detailText: { key: 'waAuth', params: {} },
       view: '/connections',
     });
     this.p.ctx.journal.record({ upstream: 'evolution', type: 'auth-failed', level: 'error', ids: {}, summary: message, raw: null });

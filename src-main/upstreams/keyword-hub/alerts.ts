@@ -45,4 +45,4 @@ export const systemAlert = (d: { nivel: string; categoria: string; mensagem: str
 
 /** A command queued offline that expired before the link came back. */
 export const expiredAlert = (requestId: string, summary: string, ids: EventIds): RaiseAlert =>
-  ({ source: 'keywordHub', severity: 'low', key: `keywordHub:expired:${requestId}`, title: `Comando expirado sem envio: ${summary}`, text: { key: 'khExpired', params: { summary } }, detail: 'O hub ficou fora do ar por mais tempo que a validade da fila', ids, view: '/executions' });
+  ({ source: 'keywordHub', severity: 'low', key: `keywordHub:expired:${requestId}`, title: `Comando expirado sem envio: ${summary}`, text: { key: 'khExpired', params: { summary } }, detail: 'The hub was down for longer than the queue keeps commands', detailText: { key: 'khExpired', params: {} }, ids, view: '/executions' });

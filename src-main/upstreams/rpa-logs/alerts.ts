@@ -18,7 +18,8 @@ export const authAlert = (message: string, missing = false): RaiseAlert => ({
   key: AUTH_ALERT_KEY,
   title: `Logs RPA: ${message}`,
   text: missing ? { key: 'logsNoToken', params: {} } : { key: 'logsAuth', params: { reason: message } },
-  detail: 'Salve um novo token JWT global (rpaLogs.token); o stream volta sozinho. / Save a new global JWT (rpaLogs.token); the stream resumes by itself.',
+  detail: 'Save a new global JWT (rpaLogs.token); the stream resumes by itself.',
+  detailText: { key: 'logsAuth', params: {} },
   view: '/connections',
 });
 

@@ -20,6 +20,12 @@ export default {
       waKeyRefused: 'Evolution API: API key refused (HTTP {status})',
       internalError: 'Internal error in the console (it kept running; see the event inspector)',
     },
+    alertDetail: {
+      logsAuth: 'Save a new global JWT (rpaLogs.token); the stream resumes by itself.',
+      waAuth: 'Save a new API key (evolution.apiKey); connections resume by themselves.',
+      waQr: 'Open the instance board and scan the QR code with the number’s WhatsApp.',
+      khExpired: 'The hub was down for longer than the queue keeps commands.',
+    },
     alerts: {
       title: 'Alerts',
       active: 'Active',
@@ -86,6 +92,12 @@ export default {
       waNoKey: 'Evolution API: API key não configurada',
       waKeyRefused: 'Evolution API: API key recusada (HTTP {status})',
       internalError: 'Erro interno no console (ele continuou rodando; veja o inspetor de eventos)',
+    },
+    alertDetail: {
+      logsAuth: 'Salve um novo token JWT global (rpaLogs.token); o stream volta sozinho.',
+      waAuth: 'Salve uma nova API key (evolution.apiKey); as conexões voltam sozinhas.',
+      waQr: 'Abra o quadro de instâncias e leia o QR code com o WhatsApp do número.',
+      khExpired: 'O hub ficou fora do ar por mais tempo que a validade da fila.',
     },
     alerts: {
       title: 'Alertas',
