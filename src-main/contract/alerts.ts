@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EventIds, Severity, UpstreamId } from './common';
+import { EventIds, MessageText, Severity, UpstreamId } from './common';
 import { channel, command, lossless } from './define';
 
 /** A playable sound: a path relative to the renderer's origin (`media/sounds/…` or `resources/sounds/…`). */
@@ -23,8 +23,10 @@ export const Alert = z.object({
    * A title the console wrote itself, as a message key: screens word it in the operator's
    * language; `title` (English or the upstream's words) stays for history, webhooks and the CLI.
    */
-  text: z.object({ key: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])) }).optional(),
+  text: MessageText.optional(),
   detail: z.string(),
+  /** The detail as a message key (`alertDetail.<key>`), when the console wrote it; `detail` stays for history and webhooks. */
+  detailText: MessageText.optional(),
   ids: EventIds,
   /** Route that shows what the alert is about (kiosk pre-emption goes there). */
   view: z.string().optional(),

@@ -38,12 +38,24 @@ export const UpstreamStatus = z.object({
 });
 export type UpstreamStatus = z.infer<typeof UpstreamStatus>;
 
+/**
+ * Text the console writes itself, as a message key and its parameters (decision 13): screens
+ * word it in the operator's language; parameters are names, numbers or an upstream's own words.
+ */
+export const MessageText = z.object({ key: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])) });
+export type MessageText = z.infer<typeof MessageText>;
+
 /** The shape of seed 000's `teste-conexao` answer, used by every upstream's test. */
 export const TestResult = z.object({
   success: z.boolean(),
+  /** As the upstream (seed 000's proxy) or main said it, for logs and the CLI. */
   message: z.string(),
   status_code: z.number().int(),
   token_status: z.string(),
+  /** When main wrote the message itself: its parts (`testText.<key>`), shown joined with "; " instead of `message`. */
+  text: z.array(MessageText).optional(),
+  /** When main wrote the token status itself (`testText.<key>`), shown instead of `token_status`. */
+  tokenText: MessageText.optional(),
 });
 export type TestResult = z.infer<typeof TestResult>;
 

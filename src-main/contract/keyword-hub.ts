@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Ok } from './common';
 import { bounded, channel, command, lossless } from './define';
+import { ExecAction, ExecStatus } from './execution-machine';
 
 /**
  * Keyword hub (seed 001, "Omni Keywords Finder"): executions with live progress, keywords,
@@ -8,23 +9,7 @@ import { bounded, channel, command, lossless } from './define';
  * correlation, the state machine and the offline queue; see docs/keyword-hub.md.
  */
 
-export const execStatuses = ['iniciada', 'em_andamento', 'pausada', 'concluida', 'cancelada', 'erro'] as const;
-export const ExecStatus = z.enum(execStatuses);
-export type ExecStatus = z.infer<typeof ExecStatus>;
-
-export const execActions = ['pausar', 'resumir', 'cancelar'] as const;
-export const ExecAction = z.enum(execActions);
-export type ExecAction = z.infer<typeof ExecAction>;
-
-/** The seed's state machine for operator actions: from which statuses each action is valid. */
-export const allowedFrom: Record<ExecAction, readonly ExecStatus[]> = {
-  pausar: ['iniciada', 'em_andamento'],
-  resumir: ['pausada'],
-  cancelar: ['iniciada', 'em_andamento', 'pausada'],
-};
-export const terminalStatuses: readonly ExecStatus[] = ['concluida', 'cancelada', 'erro'];
-export const canAct = (status: ExecStatus, action: ExecAction): boolean => allowedFrom[action].includes(status);
-export const isTerminal = (status: ExecStatus): boolean => terminalStatuses.includes(status);
+export * from './execution-machine';
 
 const isHttpUrl = (value: string): boolean => {
   try {
@@ -39,18 +24,19 @@ export const HttpUrl = z.string().trim().max(2_000).refine(isHttpUrl, 'must be a
 /** The start form (EXECUCAO_INICIAR); the renderer validates with the same schema before sending. */
 export const StartInput = z.object({
   blogUrl: HttpUrl,
-  categoriaId: z.number().int().min(1).max(1_000_000).optional(),
+  categoryId: z.number().int().min(1).max(1_000_000).optional(),
   maxKeywords: z.number().int().min(1).max(10_000).default(100),
   depth: z.number().int().min(1).max(10).default(3),
   timeout: z.number().int().min(1).max(600).default(30),
 });
 export type StartInput = z.infer<typeof StartInput>;
 
+/** A hub error as received: `code` is the hub's own code (e.g. `EXECUCAO_NAO_ENCONTRADA`), `message` and `recommendation` its own text. */
 export const HubError = z.object({
-  codigo: z.string(),
-  mensagem: z.string(),
-  detalhes: z.unknown().optional(),
-  recomendacao: z.string().nullable(),
+  code: z.string(),
+  message: z.string(),
+  details: z.unknown().optional(),
+  recommendation: z.string().nullable(),
   at: z.number(),
 });
 export type HubError = z.infer<typeof HubError>;
@@ -60,9 +46,9 @@ export const Execution = z.object({
   status: ExecStatus,
   /** Known when this console started it or after EXECUCAO_LISTA; null otherwise. */
   blogUrl: z.string().nullable(),
-  categoriaId: z.number().nullable(),
+  categoryId: z.number().nullable(),
   config: z.object({ maxKeywords: z.number(), depth: z.number(), timeout: z.number() }).nullable(),
-  progress: z.object({ total: z.number(), atual: z.number(), percentual: z.number() }),
+  progress: z.object({ total: z.number(), current: z.number(), percent: z.number() }),
   keywordsFound: z.number().int(),
   clustersFormed: z.number().int(),
   /** Seconds, as the hub reports them. */
@@ -73,11 +59,11 @@ export const Execution = z.object({
   /** True when this console started it. */
   mine: z.boolean(),
   result: z
-    .object({ totalKeywords: z.number(), clustersFormados: z.number(), tempoTotal: z.number(), taxaSucesso: z.number(), downloadUrl: z.string().nullable() })
+    .object({ totalKeywords: z.number(), clustersFormed: z.number(), totalTimeSec: z.number(), successRate: z.number(), downloadUrl: z.string().nullable() })
     .nullable(),
   /** EXECUCAO_ERRO: the error and the hub's recommendation. */
   error: HubError.nullable(),
-  /** The last refusal of an operator action by the hub (ERRO with codigo). */
+  /** The last refusal of an operator action by the hub (ERRO with a code). */
   refusal: HubError.nullable(),
   /** An action sent and not yet answered (buttons wait). */
   pending: ExecAction.nullable(),
@@ -98,10 +84,10 @@ export type Execution = z.infer<typeof Execution>;
 
 export const Keyword = z.object({
   executionId: z.string(),
-  termo: z.string(),
-  frequencia: z.number(),
-  relevancia: z.number(),
-  posicao: z.number(),
+  term: z.string(),
+  frequency: z.number(),
+  relevance: z.number(),
+  position: z.number(),
   url: z.string(),
   clusterId: z.string().nullable(),
   at: z.number(),
@@ -111,10 +97,10 @@ export type Keyword = z.infer<typeof Keyword>;
 export const Cluster = z.object({
   executionId: z.string(),
   id: z.string(),
-  nome: z.string(),
+  name: z.string(),
   keywords: z.array(z.string()),
-  tamanho: z.number(),
-  relevanciaMedia: z.number(),
+  size: z.number(),
+  avgRelevance: z.number(),
   at: z.number(),
 });
 export type Cluster = z.infer<typeof Cluster>;
@@ -122,9 +108,10 @@ export type Cluster = z.infer<typeof Cluster>;
 export const HubNotification = z.object({
   id: z.string(),
   at: z.number(),
-  tipo: z.string(),
-  titulo: z.string(),
-  mensagem: z.string(),
+  /** The hub's notification type as sent (`execucao_concluida`, `erro`, `aviso`, `info`, or another). */
+  type: z.string(),
+  title: z.string(),
+  message: z.string(),
   /** Only http(s) links are kept; anything else is shown as text without a link. */
   actionUrl: z.string().nullable(),
   actionType: z.string().nullable(),
@@ -134,25 +121,30 @@ export type HubNotification = z.infer<typeof HubNotification>;
 export const MetricSample = z.object({
   at: z.number(),
   cpu: z.number().nullable(),
-  memoria: z.number().nullable(),
-  tempoResposta: z.number().nullable(),
+  memory: z.number().nullable(),
+  responseTime: z.number().nullable(),
   rps: z.number().nullable(),
-  ativas: z.number().nullable(),
+  activeExecutions: z.number().nullable(),
 });
 export type MetricSample = z.infer<typeof MetricSample>;
 
-export const monitorMetrics = ['cpu', 'memoria', 'tempo_resposta', 'requisicoes_por_segundo', 'execucoes_ativas'] as const;
+/** Metrics MONITORAMENTO_INICIAR can ask for; `keyword-hub/wire.ts` maps them to the seed's names. */
+export const monitorMetrics = ['cpu', 'memory', 'responseTime', 'requestsPerSecond', 'activeExecutions'] as const;
+export type MonitorMetric = (typeof monitorMetrics)[number];
+/** The seed's notification types (hub codes, kept as sent: the hub may send others). */
 export const notificationTypes = ['execucao_concluida', 'erro', 'aviso', 'info'] as const;
 
 export const NotificationPrefs = z.object({
-  tipos: z.array(z.string().min(1).max(60)).min(1).max(20),
-  canal: z.string().min(1).max(60),
+  /** Notification types to receive (the hub's codes, see `notificationTypes`). */
+  types: z.array(z.string().min(1).max(60)).min(1).max(20),
+  /** The hub's delivery channel name (the seed's `canal`, e.g. `websocket`). */
+  channel: z.string().min(1).max(60),
 });
 export type NotificationPrefs = z.infer<typeof NotificationPrefs>;
 
 export const MonitorConfig = z.object({
-  metricas: z.array(z.enum(monitorMetrics)).min(1),
-  intervaloMs: z.number().int().min(500).max(600_000),
+  metrics: z.array(z.enum(monitorMetrics)).min(1),
+  intervalMs: z.number().int().min(500).max(600_000),
 });
 export type MonitorConfig = z.infer<typeof MonitorConfig>;
 
@@ -184,7 +176,7 @@ export type HubHealth = z.infer<typeof HubHealth>;
 export const HubStatus = z.object({
   health: HubHealth,
   /** AUTHENTICATION_ERROR seen: renew the token. `tokenExpiresAt` from `token_expira_em`. */
-  auth: z.object({ message: z.string(), tokenExpiresAt: z.string().nullable(), recomendacao: z.string().nullable(), at: z.number() }).nullable(),
+  auth: z.object({ message: z.string(), tokenExpiresAt: z.string().nullable(), recommendation: z.string().nullable(), at: z.number() }).nullable(),
   /** RATE_LIMIT_ERROR: sends wait until then. */
   rateLimitedUntil: z.number().nullable(),
   /** Commands the hub refused for its rate limit, re-sent in order when the window closes. */

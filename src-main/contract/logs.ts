@@ -24,7 +24,8 @@ export const LogLine = z.object({
   /** `DEBUG`, `INFO`, `WARNING`, `ERROR`… as sent; `''` for system lines. */
   level: z.string(),
   message: z.string(),
-  operadora: z.string(),
+  /** The seed's `operadora`: the carrier the RPA job works for. */
+  carrier: z.string(),
   service: z.string(),
   logger: z.string(),
   /** Upstream timestamp text as sent (may be empty, as in the seed's examples). */
@@ -41,7 +42,7 @@ export const JobSummary = z.object({
   firstAt: z.number().nullable(),
   lastAt: z.number().nullable(),
   /** Carriers and services seen on this job (at most a few each). */
-  operadoras: z.array(z.string()),
+  carriers: z.array(z.string()),
   services: z.array(z.string()),
   pinned: z.boolean(),
   /** Lines currently held in main's ring (≤ the buffer setting). */

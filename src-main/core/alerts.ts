@@ -18,6 +18,8 @@ export interface RaiseAlert {
   /** The title as a message key with parameters, when the console wrote it (see contract). */
   text?: Alert['text'];
   detail?: string;
+  /** The detail as a message key, when the console wrote it. */
+  detailText?: Alert['detailText'];
   ids?: EventIds;
   view?: string;
   soundUrl?: string;
@@ -69,6 +71,7 @@ export class AlertCenter {
         title: input.title,
         ...(input.text ? { text: input.text } : {}),
         detail: input.detail ?? existing.detail,
+        ...(input.detailText ? { detailText: input.detailText } : {}),
         // A repeat of a more severe kind escalates.
         severity: rank[input.severity] < rank[existing.severity] ? input.severity : existing.severity,
       };
@@ -81,6 +84,7 @@ export class AlertCenter {
         title: input.title,
         ...(input.text ? { text: input.text } : {}),
         detail: input.detail ?? '',
+        ...(input.detailText ? { detailText: input.detailText } : {}),
         ids: input.ids ?? {},
         ...(input.view ? { view: input.view } : {}),
         ...(input.soundUrl ? { soundUrl: input.soundUrl } : {}),

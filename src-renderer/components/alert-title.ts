@@ -1,12 +1,15 @@
 import type { Alert } from '../../src-main/contract/alerts';
-import { i18n } from '../i18n';
+import { wordText } from './message-text';
 
 /**
  * An alert's title in the operator's language when the console wrote it (`text`), else as given
  * (an upstream's own words are shown as they came).
  */
 export function alertTitle(alert: Pick<Alert, 'title' | 'text'>): string {
-  const g = i18n.global as unknown as { t(key: string, params: object): string; te(key: string): boolean };
-  const key = alert.text && `alertText.${alert.text.key}`;
-  return key && g.te(key) ? g.t(key, alert.text!.params) : alert.title;
+  return wordText('alertText', alert.text, alert.title);
+}
+
+/** An alert's detail, the same way (`detailText`, else `detail` as given). */
+export function alertDetail(alert: Pick<Alert, 'detail' | 'detailText'>): string {
+  return wordText('alertDetail', alert.detailText, alert.detail);
 }

@@ -4,7 +4,7 @@ import type { Alert, AlertSettings } from '../../src-main/contract/alerts';
 import { AlertSettings as AlertSettingsSchema } from '../../src-main/contract/alerts';
 import { useBridge } from '../bridge';
 import { SoundScheduler } from '../components/alert-sound';
-import { alertTitle } from '../components/alert-title';
+import { alertDetail, alertTitle } from '../components/alert-title';
 import { i18n } from '../i18n';
 
 const rank = { critical: 0, high: 1, medium: 2, low: 3, info: 4 } as const;
@@ -72,7 +72,7 @@ export const useAlertsStore = defineStore('alerts', () => {
     if (document.hasFocus()) return;
     const global = i18n.global as unknown as { t(key: string): string };
     const sev = global.t(`alerts.severity.${alert.severity}`);
-    const n = new Notification(`${sev}: ${alertTitle(alert)}`, { body: alert.detail, tag: alert.key, requireInteraction: alert.severity === 'critical' });
+    const n = new Notification(`${sev}: ${alertTitle(alert)}`, { body: alertDetail(alert), tag: alert.key, requireInteraction: alert.severity === 'critical' });
     n.onclick = () => window.focus();
   }
 

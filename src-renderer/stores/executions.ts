@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, triggerRef } from 'vue';
-import type { Cluster, ExecAction, Execution, HubNotification, HubStatus, Keyword, MetricSample, MonitorConfig, NotificationPrefs, StartInput } from '../../src-main/contract/keyword-hub';
+import { isTerminal, type Cluster, type ExecAction, type Execution, type HubNotification, type HubStatus, type Keyword, type MetricSample, type MonitorConfig, type NotificationPrefs, type StartInput } from '../../src-main/contract/keyword-hub';
 import { useBridge } from '../bridge';
 
 /** Samples kept for the monitoring charts (1 h at the default 5 s interval, more at faster ones). */
@@ -27,7 +27,7 @@ export const useExecutionsStore = defineStore('executions', () => {
 
   // Newest first; the id breaks ties so executions started in the same millisecond keep their order.
   const list = computed(() => Object.values(byId.value).sort((a, b) => b.startedAt - a.startedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)));
-  const active = computed(() => list.value.filter((e) => e.status === 'iniciada' || e.status === 'em_andamento' || e.status === 'pausada').length);
+  const active = computed(() => list.value.filter((e) => !isTerminal(e.status)).length);
 
   bridge.onConnect(async () => {
     const state = await bridge.call('executions.state');
@@ -44,7 +44,7 @@ export const useExecutionsStore = defineStore('executions', () => {
       const before = next[e.id];
       next[e.id] = e;
       // A run that just ended: reload its full keyword list (the live stream is bounded).
-      if (detail.value?.id === e.id && before && before.status !== e.status && ['concluida', 'cancelada', 'erro'].includes(e.status)) void loadDetail(e.id);
+      if (detail.value?.id === e.id && before && before.status !== e.status && isTerminal(e.status)) void loadDetail(e.id);
     }
     byId.value = next;
   });

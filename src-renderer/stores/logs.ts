@@ -168,7 +168,7 @@ function loadTabs(): string[] {
 export function exportLines(lines: LogLine[], format: 'text' | 'ndjson' | 'csv', utc: boolean): string {
   if (format === 'ndjson') return lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
   if (format === 'csv') {
-    const cols = ['receivedAt', 'timestamp', 'jobId', 'id', 'kind', 'level', 'operadora', 'service', 'logger', 'message'] as const;
+    const cols = ['receivedAt', 'timestamp', 'jobId', 'id', 'kind', 'level', 'carrier', 'service', 'logger', 'message'] as const;
     const cell = (v: unknown) => {
       const s = String(v ?? '');
       // Quote always; neutralise spreadsheet formulas from upstream text.
@@ -190,6 +190,6 @@ export function lineTime(l: LogLine, utc: boolean): string {
 
 export function formatLine(l: LogLine, utc: boolean): string {
   const level = l.kind === 'log' ? l.level : l.kind.toUpperCase();
-  const tags = [l.operadora, l.service, l.logger].filter(Boolean).join(' ');
+  const tags = [l.carrier, l.service, l.logger].filter(Boolean).join(' ');
   return `[${lineTime(l, utc)}] ${level.padEnd(7)} ${l.message}${tags ? `  (${tags})` : ''}`;
 }

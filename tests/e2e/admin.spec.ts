@@ -112,7 +112,7 @@ test('settings: field-level validation, save without restart, test connection wi
   await page.getByTestId('test-rpaLogs').click();
   await expect(page.getByTestId('test-result-rpaLogs')).toContainText('✔');
   await expect(page.getByTestId('test-result-rpaLogs')).toContainText('status 200');
-  await expect(page.getByTestId('test-result-rpaLogs')).toContainText('Token JWT global válido');
+  await expect(page.getByTestId('test-result-rpaLogs')).toContainText('global JWT accepted');
   await page.screenshot({ path: join(shots, 'settings-upstreams-en.png'), fullPage: false });
 });
 

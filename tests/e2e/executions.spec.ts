@@ -51,7 +51,7 @@ test('starts an execution and watches it complete, with keywords, clusters, resu
   for (const a of ['pausar', 'resumir', 'cancelar']) await expect(page.getByTestId(`exec-${a}`)).toBeDisabled();
 
   // Sort by term, filter, export what is shown.
-  await page.getByTestId('kw-sort-termo').click();
+  await page.getByTestId('kw-sort-term').click();
   const terms = await page.getByTestId('kw-row').locator('td:first-child').allTextContents();
   expect(terms).toEqual([...terms].sort((a, b) => a.localeCompare(b, 'en')));
   const first = terms[0]!;

@@ -197,8 +197,8 @@ describe('fuzz: keyword hub WebSocket wire (seed 001)', () => {
       })
     ).map((n) => `aviso ${n} "ok" \u00e9`);
     await until('good frames', () => got.length === sent.length, 20_000);
-    expect(got.map((n) => n.titulo)).toEqual(sent);
-    expect(got.every((n) => /^corpo -?\d+ \u{1F600}$/u.test(n.mensagem))).toBe(true);
+    expect(got.map((n) => n.title)).toEqual(sent);
+    expect(got.every((n) => /^corpo -?\d+ \u{1F600}$/u.test(n.message))).toBe(true);
     expect(link().status()).toMatchObject({ state: 'open', restarts: 0 });
   });
 });

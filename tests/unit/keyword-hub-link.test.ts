@@ -68,7 +68,7 @@ describe('keyword hub link: ping, auth, errors, offline queue (seed 001)', () =>
     const b = await boot();
     await b.open();
     b.sim.send({ event: 'ERRO', data: { codigo: 'TIMEOUT_ERROR', mensagem: 'Timeout na operação', detalhes: {}, recomendacao: 'Tentar novamente' }, timestamp: 'x' });
-    await until('advice', async () => (await b.state()).hub.advice?.codigo === 'TIMEOUT_ERROR');
+    await until('advice', async () => (await b.state()).hub.advice?.code === 'TIMEOUT_ERROR');
     b.sim.send({ event: 'ERRO', data: { codigo: 'RATE_LIMIT_ERROR', mensagem: 'Limite', detalhes: { janela_ms: 1_500 }, recomendacao: 'Aguardar' }, timestamp: 'x' });
     await until('rate limited', async () => (await b.state()).hub.rateLimitedUntil !== null);
     const sentAt = Date.now();
@@ -78,6 +78,6 @@ describe('keyword hub link: ping, auth, errors, offline queue (seed 001)', () =>
     b.sim.send({ event: 'ERRO', data: { codigo: 'AUTHENTICATION_ERROR', mensagem: 'Token de autenticação inválido', detalhes: { token_expira_em: '2024-12-19T23:30:00Z' }, recomendacao: 'Renovar token de autenticação' }, timestamp: 'x' });
     await until('auth-failed', () => b.link().state === 'auth-failed');
     const hub = (await b.state()).hub;
-    expect(hub.auth).toMatchObject({ tokenExpiresAt: '2024-12-19T23:30:00Z', recomendacao: 'Renovar token de autenticação' });
+    expect(hub.auth).toMatchObject({ tokenExpiresAt: '2024-12-19T23:30:00Z', recommendation: 'Renovar token de autenticação' });
   });
 });

@@ -36,7 +36,7 @@ describe.each([
         return e?.status === 'concluida' ? e : null;
       }, 15_000);
       const hub = sim.executions.find((e) => e.execucao_id === executionId)!;
-      expect(done).toMatchObject({ noNewsSince: null, progress: { total: 100, atual: 100, percentual: 100 }, keywordsFound: hub.keywords_encontradas, clustersFormed: hub.clusters_formados });
+      expect(done).toMatchObject({ noNewsSince: null, progress: { total: 100, current: 100, percent: 100 }, keywordsFound: hub.keywords_encontradas, clustersFormed: hub.clusters_formados });
       const erros = b.core.ctx.journal.recent({ limit: 500, upstream: 'keywordHub' }).filter((j) => j.ids.execution === executionId && j.level === 'error');
       expect(erros).toEqual([]);
     });
@@ -50,11 +50,11 @@ describe.each([
     expect(await b.call<Sent>('executions.control', { id: executionId, action: 'pausar' })).toMatchObject({ status: 'pausada', confirmed: true });
     expect(await b.call<Sent>('executions.control', { id: executionId, action: 'resumir' })).toMatchObject({ status: 'em_andamento', confirmed: true });
     expect(await b.call<Sent>('executions.control', { id: executionId, action: 'cancelar' })).toMatchObject({ status: 'cancelada', confirmed: true });
-    const prefs = await b.call<{ ok: true; confirmed: boolean }>('executions.configureNotifications', { tipos: ['erro'], canal: 'websocket' });
+    const prefs = await b.call<{ ok: true; confirmed: boolean }>('executions.configureNotifications', { types: ['erro'], channel: 'websocket' });
     expect(prefs.ok).toBe(true);
     // The seed names no answer to NOTIFICACAO_CONFIGURAR: a strict hub leaves it "sent, not confirmed".
     expect(prefs.confirmed).toBe(!seedOnly);
-    expect(await b.call('executions.monitor', { metricas: ['cpu'], intervaloMs: 1_000 })).toEqual({ ok: true, confirmed: true });
+    expect(await b.call('executions.monitor', { metrics: ['cpu'], intervalMs: 1_000 })).toEqual({ ok: true, confirmed: true });
     const e = (await b.exec(executionId))!;
     expect(e).toMatchObject({ pending: null, unconfirmed: null, refusal: null });
     const health = (await b.state()).hub.health;
@@ -121,14 +121,14 @@ describe('keyword hub against the seed-only simulator', () => {
     expect(quiet).toMatchObject({ status: 'pausada', progress: before.progress, error: null });
     expect(quiet!.noNewsSince).toBeLessThanOrEqual(Date.now());
     expect(sim.received.filter((m) => m.event === 'EXECUCAO_LISTAR').length).toBe(2);
-    sim.send({ event: 'EXECUCAO_STATUS', data: { execucao_id: executionId, status: 'pausada', progresso: { total: 100, atual: before.progress.atual, percentual: null }, tempo_estimado: null } });
+    sim.send({ event: 'EXECUCAO_STATUS', data: { execucao_id: executionId, status: 'pausada', progresso: { total: 100, atual: before.progress.current, percentual: null }, tempo_estimado: null } });
     await until('news again', async () => (await b.exec(executionId))?.noNewsSince === null);
     sim.send({ event: 'ERRO', data: { codigo: 'NOT_FOUND', mensagem: 'Execução não encontrada', detalhes: { execucao_id: executionId } } });
     const ended = await until('ended', async () => {
       const e = await b.exec(executionId);
       return e?.status === 'erro' ? e : null;
     });
-    expect(ended.error?.codigo).toBe('NOT_FOUND');
+    expect(ended.error?.code).toBe('NOT_FOUND');
   });
 });
 
@@ -183,8 +183,8 @@ describe('keyword hub against hand-written hubs', () => {
     hub.wss.clients.forEach((ws) => hub.send(ws, 'EXECUCAO_STATUS', { execucao_id: 42, status }));
     await until('paused', async () => (await b.exec('42'))?.status === 'pausada');
     expect((await b.call<Sent>('executions.control', { id: '42', action: 'resumir' })).confirmed).toBe(true);
-    expect(await b.call('executions.configureNotifications', { tipos: ['erro'], canal: 'websocket' })).toEqual({ ok: true, confirmed: true });
-    expect(await b.call('executions.monitor', { metricas: ['cpu'], intervaloMs: 1_000 })).toEqual({ ok: true, confirmed: true });
+    expect(await b.call('executions.configureNotifications', { types: ['erro'], channel: 'websocket' })).toEqual({ ok: true, confirmed: true });
+    expect(await b.call('executions.monitor', { metrics: ['cpu'], intervalMs: 1_000 })).toEqual({ ok: true, confirmed: true });
     const health = (await b.state()).hub.health;
     expect(health).toMatchObject({ unknownEvents: 0, malformed: 0, timeouts: 0, unknownNames: [] });
   });
@@ -235,15 +235,15 @@ describe('keyword hub against hand-written hubs', () => {
     });
     const x = await until('progress', async () => {
       const y = await b.exec('exec_s');
-      return y?.progress.atual === 4 ? y : null;
+      return y?.progress.current === 4 ? y : null;
     });
-    expect(x).toMatchObject({ progress: { total: 10, atual: 4, percentual: 40 }, elapsedSec: 12 });
+    expect(x).toMatchObject({ progress: { total: 10, current: 4, percent: 40 }, elapsedSec: 12 });
     const health = await until('one malformed', async () => {
       const h = (await b.state()).hub.health;
       return h.malformed === 1 ? h : null;
     });
     expect(health.unknownEvents).toBe(0);
-    expect((await b.state()).metrics.at(-1)).toMatchObject({ cpu: null, memoria: 50 });
+    expect((await b.state()).metrics.at(-1)).toMatchObject({ cpu: null, memory: 50 });
   });
 });
 

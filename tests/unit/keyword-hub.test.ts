@@ -16,7 +16,7 @@ describe('keyword hub connector (seed 001)', () => {
   it('starts an execution with a request_id envelope and follows it to completion, with keywords and clusters', async () => {
     const b = await boot();
     await b.open();
-    const started = await b.call<{ queued: false; executionId: string }>('executions.start', { blogUrl: 'https://blog.exemplo.com.br', categoriaId: 2, maxKeywords: 40, depth: 2, timeout: 20 });
+    const started = await b.call<{ queued: false; executionId: string }>('executions.start', { blogUrl: 'https://blog.exemplo.com.br', categoryId: 2, maxKeywords: 40, depth: 2, timeout: 20 });
     expect(started.queued).toBe(false);
     const sent = b.sim.received.find((m) => m.event === 'EXECUCAO_INICIAR')!;
     expect(sent.data).toMatchObject({ blog_url: 'https://blog.exemplo.com.br', categoria_id: 2, configuracoes: { max_keywords: 40, profundidade: 2, timeout: 20 } });
@@ -27,12 +27,12 @@ describe('keyword hub connector (seed 001)', () => {
       const e = await b.exec(started.executionId);
       return e?.status === 'concluida' ? e : null;
     });
-    expect(done).toMatchObject({ mine: true, blogUrl: 'https://blog.exemplo.com.br', progress: { total: 40, atual: 40, percentual: 100 } });
+    expect(done).toMatchObject({ mine: true, blogUrl: 'https://blog.exemplo.com.br', progress: { total: 40, current: 40, percent: 100 } });
     expect(done.result!.downloadUrl).toMatch(/\/download\//);
     expect(done.result!.totalKeywords).toBeGreaterThan(0);
     const detail = await b.call<{ execution: Execution; keywords: Keyword[]; clusters: Cluster[] }>('executions.detail', { id: started.executionId });
     expect(detail.keywords.length).toBe(done.result!.totalKeywords);
-    expect(detail.clusters.length).toBe(done.result!.clustersFormados);
+    expect(detail.clusters.length).toBe(done.result!.clustersFormed);
     expect(detail.clusters[0]!.keywords.length).toBeGreaterThan(0);
     // Request ids are unique across every client event sent.
     const ids = b.sim.received.map((m) => m.data.request_id).filter(Boolean);
@@ -113,8 +113,8 @@ describe('keyword hub connector (seed 001)', () => {
     expect(refused.code).toBe('conflict');
     expect(refused.message).toContain('VALIDATION_ERROR');
     const ghost = await b.exec('exec_ghost');
-    expect(ghost?.refusal).toMatchObject({ codigo: 'VALIDATION_ERROR' });
-    expect(ghost?.refusal?.recomendacao).toBeTruthy();
+    expect(ghost?.refusal).toMatchObject({ code: 'VALIDATION_ERROR' });
+    expect(ghost?.refusal?.recommendation).toBeTruthy();
     expect((await b.state()).hub.health.refusals).toBe(1);
   });
 
@@ -135,7 +135,7 @@ describe('keyword hub connector (seed 001)', () => {
       return e?.status === 'concluida' ? e : null;
     });
     expect(after.result?.downloadUrl).toContain(`/download/${executionId}`);
-    expect(after.progress.percentual).toBe(100);
+    expect(after.progress.percent).toBe(100);
     expect(sim.received.filter((m) => m.event === 'EXECUCAO_LISTAR').length).toBeGreaterThanOrEqual(2);
     expect((await b.state()).hub.lastSyncAt).not.toBeNull();
   });
@@ -168,7 +168,7 @@ describe('keyword hub connector (seed 001)', () => {
       const e = await b.exec(executionId);
       return e?.status === 'erro' ? e : null;
     });
-    expect(failed.error).toMatchObject({ codigo: 'TIMEOUT_ERROR', recomendacao: 'Aumentar timeout ou verificar conectividade' });
+    expect(failed.error).toMatchObject({ code: 'TIMEOUT_ERROR', recommendation: 'Aumentar timeout ou verificar conectividade' });
     const alerts = b.core.ctx.alerts.list(false, 50);
     expect(alerts.find((a) => a.title === 'Fila atrasada')?.severity).toBe('critical');
     expect(alerts.find((a) => a.key === `keywordHub:exec-error:${executionId}`)).toMatchObject({ severity: 'high', ids: { execution: executionId } });
@@ -177,19 +177,19 @@ describe('keyword hub connector (seed 001)', () => {
     b.sim.send({ event: 'NOTIFICACAO_GERAL', data: { tipo: 'info', titulo: 'Changelog', mensagem: 'Ver', acao: { tipo: 'link', url: 'https://exemplo.com/changelog' } }, timestamp: 'x' });
     const state = await until('notifications', async () => {
       const s = await b.state();
-      return s.notifications.some((n) => n.titulo === 'Changelog') && s.metrics.length > 0 ? s : null;
+      return s.notifications.some((n) => n.title === 'Changelog') && s.metrics.length > 0 ? s : null;
     });
-    expect(state.notifications.find((n) => n.titulo === 'Atualizado')?.actionUrl).toBeNull();
-    expect(state.notifications.find((n) => n.titulo === 'Changelog')?.actionUrl).toBe('https://exemplo.com/changelog');
+    expect(state.notifications.find((n) => n.title === 'Atualizado')?.actionUrl).toBeNull();
+    expect(state.notifications.find((n) => n.title === 'Changelog')?.actionUrl).toBe('https://exemplo.com/changelog');
     // MONITORAMENTO_INICIAR and NOTIFICACAO_CONFIGURAR were sent on connect with the saved choices.
     expect(b.sim.received.find((m) => m.event === 'MONITORAMENTO_INICIAR')?.data).toMatchObject({ intervalo: 5_000 });
-    await b.call('executions.monitor', { metricas: ['cpu'], intervaloMs: 1_000 });
+    await b.call('executions.monitor', { metrics: ['cpu'], intervalMs: 1_000 });
     expect(b.sim.received.filter((m) => m.event === 'MONITORAMENTO_INICIAR').at(-1)?.data).toMatchObject({ metricas: ['cpu'], intervalo: 1_000 });
-    await b.call('executions.configureNotifications', { tipos: ['erro'], canal: 'websocket' });
+    await b.call('executions.configureNotifications', { types: ['erro'], channel: 'websocket' });
     expect(b.sim.received.filter((m) => m.event === 'NOTIFICACAO_CONFIGURAR').at(-1)?.data).toMatchObject({ tipos: ['erro'], canal: 'websocket' });
     // The hub's acknowledgement (NOTIFICACAO_GERAL with our request_id) is not an operator notification.
-    expect((await b.state()).notifications.some((n) => n.titulo.startsWith('Preferências de notificação'))).toBe(false);
-    expect((await b.state()).hub.prefs).toEqual({ tipos: ['erro'], canal: 'websocket' });
+    expect((await b.state()).notifications.some((n) => n.title.startsWith('Preferências de notificação'))).toBe(false);
+    expect((await b.state()).hub.prefs).toEqual({ types: ['erro'], channel: 'websocket' });
   });
   it('expires queued commands instead of sending them late, and refuses at once when the link is switched off', async () => {
     const sim = await startSim();

@@ -144,7 +144,7 @@ describe('RPA logs connector: SSE framing (seed 000)', () => {
       ['104', 'multi'],
       ['105', '<img src=x onerror=alert(1)>'],
     ]);
-    expect(got[3]).toMatchObject({ level: 'WARNING', operadora: '', service: '' });
+    expect(got[3]).toMatchObject({ level: 'WARNING', carrier: '', service: '' });
     // Unknown fields are kept and shown; upstream text is stored verbatim (the view renders it as text).
     expect(got[4]!.extra).toEqual({ extra_field: 42 });
     expect(b.logs.stats.duplicates).toBe(1);
@@ -316,14 +316,15 @@ describe('RPA logs connector: resume, auth, filtering', () => {
     expect(b.alerts.filter((a) => a.key === 'rpaLogs:auth').at(-1)!.state).toBe('resolved');
   });
 
-  it('without a token says "Token JWT não configurado" and does not connect', async () => {
+  it('without a token says so (a code the screen words) and does not connect', async () => {
     const s = await sim();
     const b = await boot(s.url, { token: null });
     const st = await until('auth-failed', () => (b.status().state === 'auth-failed' ? b.status() : null));
-    expect(st.message).toBe('Token JWT não configurado');
+    expect(st).toMatchObject({ message: 'global JWT not configured', note: 'auth-failed' });
     expect(s.clientCount).toBe(0);
     const test = await b.call<{ success: boolean; token_status: string }>('connections.test', { id: 'rpaLogs' });
-    expect(test).toMatchObject({ success: false, token_status: 'Token JWT não configurado' });
+    expect(test).toMatchObject({ success: false, text: [{ key: 'noToken', params: {} }], tokenText: { key: 'tokenMissing', params: {} } });
+    expect(b.core.ctx.alerts.list(false, 100).find((a) => a.key === 'rpaLogs:auth')?.text).toEqual({ key: 'logsNoToken', params: {} });
   });
 
   it('files interleaved lines of many jobs under their job_id, with summaries and pages', async () => {

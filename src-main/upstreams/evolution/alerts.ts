@@ -49,7 +49,8 @@ export class EvolutionAlerts {
       source: 'evolution', severity: config.current.qrSeverity, key: `evolution:instance-qr:${instance}`,
       title: `WhatsApp ${instance}: aguardando leitura do QR code / needs a QR scan`,
       text: { key: 'waQr', params: { instance } },
-      detail: 'Abra o quadro de instâncias e leia o QR code com o WhatsApp do número. / Open the instance board and scan the QR code.',
+      detail: 'Open the instance board and scan the QR code with the number’s WhatsApp.',
+      detailText: { key: 'waQr', params: {} },
       ids: { instance }, view: `/whatsapp?instance=${encodeURIComponent(instance)}`,
     });
   }

@@ -1,3 +1,4 @@
+import type { MessageText } from '../../contract/common';
 import { AuthError } from '../../core/lifecycle';
 import { API_KEY, type EvolutionParts } from './parts';
 import { RestError } from './rest';
@@ -15,17 +16,19 @@ export class EvolutionAuth {
   /** No key saved: raises the alert and returns the error to fail the connection with. */
   missingKey(): AuthError | null {
     if (this.p.ctx.secrets.get(API_KEY)) return null;
-    this.failed('API key (evolution.apiKey) not configured');
+    this.failed('API key (evolution.apiKey) not configured', { key: 'waNoKey', params: {} });
     return new AuthError('API key (evolution.apiKey) not configured');
   }
 
-  failed(message: string): void {
+  failed(message: string, text: MessageText): void {
     this.p.ctx.alerts.raise({
       source: 'evolution',
       severity: 'high',
       key: 'evolution:auth',
       title: `Evolution API: ${message}`,
-      detail: 'Salve uma nova API key (evolution.apiKey); as conexões voltam sozinhas. / Save a new API key (evolution.apiKey); connections resume by themselves.',
+      text,
+      detail: 'Save a new API key (evolution.apiKey); connections resume by themselves.',
+      detailText: { key: 'waAuth', params: {} },
       view: '/connections',
     });
     this.p.ctx.journal.record({ upstream: 'evolution', type: 'auth-failed', level: 'error', ids: {}, summary: message, raw: null });
@@ -51,7 +54,7 @@ export class EvolutionAuth {
         () => new Error(`socket.io connect failed: ${error.message}`),
         (e: unknown) => {
           if (keyRefused(e)) {
-            this.failed(`API key refused (HTTP ${e.status})`);
+            this.failed(`API key refused (HTTP ${e.status})`, { key: 'waKeyRefused', params: { status: e.status } });
             return new AuthError(`API key refused (HTTP ${e.status} on /instance/fetchInstances)`, e.status);
           }
           return new Error(e instanceof RestError && e.status === 0 ? `server unreachable (${e.message})` : `socket.io connect failed: ${error.message}`);

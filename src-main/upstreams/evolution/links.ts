@@ -51,7 +51,7 @@ export class EvolutionLinks {
       await this.p.instances.refresh(true);
     } catch (error) {
       if (keyRefused(error)) {
-        auth.failed(`API key refused (HTTP ${error.status})`);
+        auth.failed(`API key refused (HTTP ${error.status})`, { key: 'waKeyRefused', params: { status: error.status } });
         throw new AuthError(error.message, error.status);
       }
       throw error;

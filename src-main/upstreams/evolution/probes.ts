@@ -1,4 +1,4 @@
-import type { TestResult } from '../../contract';
+import type { MessageText, TestResult } from '../../contract';
 import { asState } from './book';
 import { INVALID_NAMESPACE, newManager } from './namespaces';
 import { API_KEY, type EvolutionParts } from './parts';
@@ -27,22 +27,28 @@ export class Probes {
 
   async testGlobal(): Promise<TestResult> {
     const s = this.p.settings();
-    if (!s.url) return { success: false, message: 'URL da Evolution API não configurada', status_code: 0, token_status: 'n/a' };
+    if (!s.url) return { success: false, message: 'Evolution API URL not configured', status_code: 0, token_status: 'n/a', text: [{ key: 'noUrl', params: {} }] };
     try {
       const welcome = await this.p.rest.welcome();
       const { instances } = await this.p.rest.fetchInstances();
+      const version = welcome.version ?? '?';
+      const text: MessageText[] = [{ key: 'evoApi', params: { version, instances: instances.length } }];
       let socketNote = '';
       let success = true;
       if (this.p.usesGlobal()) {
         const result = await this.handshake('/');
         success = result === 'ok';
         socketNote = success ? '; socket.io / reachable' : `; socket.io /: ${result}`;
+        text.push(success ? { key: 'socketOk', params: { nsp: '/' } } : { key: 'socketFailed', params: { nsp: '/', reason: result } });
       }
+      text.push({ key: 'evoMode', params: { mode: s.mode } });
       return {
         success,
-        message: `Evolution API ${welcome.version ?? '?'}: ${instances.length} instance(s)${socketNote}; mode ${s.mode}`,
+        message: `Evolution API ${version}: ${instances.length} instance(s)${socketNote}; mode ${s.mode}`,
         status_code: 200,
         token_status: 'API key accepted',
+        text,
+        tokenText: { key: 'keyAccepted', params: {} },
       };
     } catch (error) {
       return restFailure(error);
@@ -60,14 +66,21 @@ export class Probes {
       const websocket = await rest.websocketFind(name);
       book.websocket(name, websocket);
       const wsNote = websocket ? (websocket.enabled ? `websocket enabled (${websocket.events.length} events)` : 'websocket disabled') : 'websocket never configured';
+      const text: MessageText[] = [
+        { key: 'evoInstance', params: { name, state: state ?? '?' } },
+        websocket ? (websocket.enabled ? { key: 'wsEnabled', params: { events: websocket.events.length } } : { key: 'wsDisabled', params: {} }) : { key: 'wsNever', params: {} },
+      ];
       let success = true;
       let nsNote = '';
       if (this.p.usesInstances()) {
-        const result = await this.handshake(`/${name}`);
+        const nsp = `/${name}`;
+        const result = await this.handshake(nsp);
         success = result === 'ok';
-        nsNote = success ? `; namespace /${name} reachable` : INVALID_NAMESPACE.test(result) ? `; namespace /${name} not created yet` : `; namespace /${name}: ${result}`;
+        const notYet = !success && INVALID_NAMESPACE.test(result);
+        nsNote = success ? `; namespace ${nsp} reachable` : notYet ? `; namespace ${nsp} not created yet` : `; namespace ${nsp}: ${result}`;
+        text.push(success ? { key: 'socketOk', params: { nsp } } : notYet ? { key: 'namespaceNotYet', params: { nsp } } : { key: 'socketFailed', params: { nsp, reason: result } });
       }
-      return { success, message: `${name}: state ${state ?? '?'}; ${wsNote}${nsNote}`, status_code: 200, token_status: 'API key accepted' };
+      return { success, message: `${name}: state ${state ?? '?'}; ${wsNote}${nsNote}`, status_code: 200, token_status: 'API key accepted', text, tokenText: { key: 'keyAccepted', params: {} } };
     } catch (error) {
       return restFailure(error);
     }
@@ -79,9 +92,12 @@ function restFailure(error: unknown): TestResult {
     const auth = error.status === 401 || error.status === 403;
     return {
       success: false,
-      message: error.status === 0 ? `Erro de conexão: ${error.message}` : error.status === 404 ? `instance not found (${error.message})` : error.message,
+      message: error.status === 0 ? `connection error: ${error.message}` : error.status === 404 ? `instance not found (${error.message})` : error.message,
       status_code: error.status,
       token_status: auth ? 'API key refused' : error.status === 0 ? 'unknown' : 'API key accepted',
+      // Other statuses carry the server's own words (`message`), shown as they came.
+      ...(error.status === 0 ? { text: [{ key: 'connectionError', params: { reason: error.message } }] } : error.status === 404 ? { text: [{ key: 'instanceNotFound', params: { reason: error.message } }] } : {}),
+      tokenText: { key: auth ? 'keyRefused' : error.status === 0 ? 'tokenUnknown' : 'keyAccepted', params: {} },
     };
   }
   return { success: false, message: error instanceof Error ? error.message : String(error), status_code: 0, token_status: 'unknown' };

@@ -20,7 +20,7 @@ export const authAlert = (auth: NonNullable<HubStatus['auth']>): RaiseAlert => (
   key: 'keywordHub:auth',
   title: 'Hub de keywords: token recusado — renove o token',
   text: { key: 'khAuth', params: {} },
-  detail: [auth.message, auth.tokenExpiresAt ? `token_expira_em ${auth.tokenExpiresAt}` : '', auth.recomendacao].filter(Boolean).join(' — '),
+  detail: [auth.message, auth.tokenExpiresAt ? `token_expira_em ${auth.tokenExpiresAt}` : '', auth.recommendation].filter(Boolean).join(' — '),
   ids: {},
   view: '/settings',
 });
@@ -33,6 +33,7 @@ export const executionErrorAlert = (id: string, codigo: string, mensagem: string
   severity: 'high',
   key: `keywordHub:exec-error:${id}`,
   title: `Execução ${id}: ${codigo}`,
+  text: { key: 'khFailed', params: { id, code: codigo } },
   detail: [mensagem, recomendacao].filter(Boolean).join(' — '),
   ids: { execution: id },
   view: `/executions/${id}`,
@@ -44,4 +45,4 @@ export const systemAlert = (d: { nivel: string; categoria: string; mensagem: str
 
 /** A command queued offline that expired before the link came back. */
 export const expiredAlert = (requestId: string, summary: string, ids: EventIds): RaiseAlert =>
-  ({ source: 'keywordHub', severity: 'low', key: `keywordHub:expired:${requestId}`, title: `Comando expirado sem envio: ${summary}`, text: { key: 'khExpired', params: { summary } }, detail: 'O hub ficou fora do ar por mais tempo que a validade da fila', ids, view: '/executions' });
+  ({ source: 'keywordHub', severity: 'low', key: `keywordHub:expired:${requestId}`, title: `Comando expirado sem envio: ${summary}`, text: { key: 'khExpired', params: { summary } }, detail: 'The hub was down for longer than the queue keeps commands', detailText: { key: 'khExpired', params: {} }, ids, view: '/executions' });

@@ -2,7 +2,7 @@ import { isTerminal, type ExecAction, type ExecutionsState, type StartInput } fr
 import { CommandError, type CommandHandles } from '../../core/commands';
 import type { HubParts } from './parts';
 import { checkAction } from './state-machine';
-import { CLIENT_EVENT, wireStart } from './wire';
+import { CLIENT_EVENT, wireMonitor, wirePrefs, wireStart } from './wire';
 
 export type HubCommandsDeps = Pick<HubParts, 'ctx' | 'conn' | 'status' | 'store' | 'requests' | 'queue' | 'resync'> & { state(): ExecutionsState };
 
@@ -54,11 +54,11 @@ export class HubCommands {
    */
   sendPrefs() {
     const { prefs } = this.deps.store;
-    return this.deps.requests.request('NOTIFICACAO_CONFIGURAR', { tipos: prefs.tipos, canal: prefs.canal }, { soft: true });
+    return this.deps.requests.request('NOTIFICACAO_CONFIGURAR', wirePrefs(prefs), { soft: true });
   }
   sendMonitor() {
     const { monitor } = this.deps.store;
-    return this.deps.requests.request('MONITORAMENTO_INICIAR', { metricas: monitor.metricas, intervalo: monitor.intervaloMs }, { soft: true, confirmOn: 'METRICA_PERFORMANCE' });
+    return this.deps.requests.request('MONITORAMENTO_INICIAR', wireMonitor(monitor), { soft: true, confirmOn: 'METRICA_PERFORMANCE' });
   }
 
   private async start(input: StartInput) {
@@ -72,7 +72,7 @@ export class HubCommands {
     const id = String((reply.data as { execucao_id: string }).execucao_id);
     const e = store.get(id);
     if (e && !e.mine) {
-      Object.assign(e, { mine: true, blogUrl: input.blogUrl, categoriaId: input.categoriaId ?? null, config: { maxKeywords: input.maxKeywords, depth: input.depth, timeout: input.timeout } });
+      Object.assign(e, { mine: true, blogUrl: input.blogUrl, categoryId: input.categoryId ?? null, config: { maxKeywords: input.maxKeywords, depth: input.depth, timeout: input.timeout } });
       store.touch(e, true);
     }
     return { queued: false as const, executionId: id, status: e?.status ?? 'iniciada', confirmed: true };

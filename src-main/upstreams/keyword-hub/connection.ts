@@ -117,7 +117,7 @@ export function createHubLink(deps: HubLinkDeps): Link {
       } catch (error) {
         if (error instanceof AuthError) {
           ctx.journal.record({ upstream: 'keywordHub', type: 'auth-failed', level: 'error', ids: {}, summary: error.message, raw: null });
-          status.tokenRefused({ message: error.message, tokenExpiresAt: null, recomendacao: 'Renovar token de autenticação', at: now() });
+          status.tokenRefused({ message: error.message, tokenExpiresAt: null, recommendation: null, at: now() });
         }
         throw error;
       }

@@ -68,7 +68,7 @@ export class HubErrors {
     }
     if (d.codigo === 'AUTHENTICATION_ERROR') {
       const det = (d.detalhes ?? {}) as Record<string, unknown>;
-      status.tokenRefused({ message: d.mensagem, tokenExpiresAt: typeof det.token_expira_em === 'string' ? det.token_expira_em : null, recomendacao: d.recomendacao ?? null, at: now() });
+      status.tokenRefused({ message: d.mensagem, tokenExpiresAt: typeof det.token_expira_em === 'string' ? det.token_expira_em : null, recommendation: d.recomendacao ?? null, at: now() });
     }
     if (d.codigo === 'TIMEOUT_ERROR' || d.codigo === 'NETWORK_ERROR') status.setAdvice(err);
     if (d.codigo === 'NOT_FOUND') this.notFound(d, mine, raw);
@@ -91,7 +91,7 @@ export class HubErrors {
     const id = namedExecution(d, mine, raw);
     const e = id !== null ? store.get(id) : undefined;
     if (!e || !reports.setStatus(e, 'erro', 'ERRO NOT_FOUND')) return;
-    e.error = hubErrorOf('NOT_FOUND', d.mensagem || `o hub não conhece a execução ${e.id}`, d.detalhes, d.recomendacao ?? 'Iniciar a execução novamente se ainda for necessária', now());
+    e.error = hubErrorOf('NOT_FOUND', d.mensagem, d.detalhes, d.recomendacao ?? null, now());
     e.noNewsSince = null;
     store.touch(e, true);
   }

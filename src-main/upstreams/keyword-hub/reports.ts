@@ -5,11 +5,11 @@ import { confirmsAction } from './requests';
 import { acceptUpdate } from './state-machine';
 import { ListItem, timeOf, type StatusData } from './wire';
 
-export const hubErrorOf = (codigo: string, mensagem: string, detalhes: unknown, recomendacao: string | null | undefined, at: number): HubError => ({
-  codigo,
-  mensagem,
-  ...(detalhes !== undefined ? { detalhes } : {}),
-  recomendacao: recomendacao ?? null,
+export const hubErrorOf = (code: string, message: string, details: unknown, recommendation: string | null | undefined, at: number): HubError => ({
+  code,
+  message,
+  ...(details !== undefined ? { details } : {}),
+  recommendation: recommendation ?? null,
   at,
 });
 
@@ -92,8 +92,8 @@ export class ExecutionReports {
     const p = d.progresso;
     if (p && (typeof p.total === 'number' || typeof p.atual === 'number')) {
       const total = p.total ?? e.progress.total;
-      const atual = p.atual ?? e.progress.atual;
-      e.progress = { total, atual, percentual: p.percentual ?? (total > 0 ? Math.round((atual / total) * 1000) / 10 : 0) };
+      const current = p.atual ?? e.progress.current;
+      e.progress = { total, current, percent: p.percentual ?? (total > 0 ? Math.round((current / total) * 1000) / 10 : 0) };
     }
     if (typeof d.keywords_encontradas === 'number') e.keywordsFound = d.keywords_encontradas;
     if (typeof d.tempo_decorrido === 'number') e.elapsedSec = d.tempo_decorrido;
@@ -112,13 +112,13 @@ export class ExecutionReports {
     this.heardOf(e);
     if (!this.applyStatus(e, d, 'EXECUCAO_LISTA')) return;
     e.blogUrl ??= d.blog_url ?? null;
-    e.categoriaId ??= d.categoria_id ?? null;
+    e.categoryId ??= d.categoria_id ?? null;
     if (typeof d.clusters_formados === 'number') e.clustersFormed = d.clusters_formados;
     if (startedAt !== null && !e.mine) e.startedAt = startedAt;
     if (d.status === 'concluida' && d.download_url && e.result) e.result.downloadUrl = d.download_url;
     else if (d.status === 'concluida' && !e.result) {
-      e.result = { totalKeywords: e.keywordsFound, clustersFormados: e.clustersFormed, tempoTotal: e.elapsedSec, taxaSucesso: 0, downloadUrl: d.download_url ?? null };
-      e.progress = { ...e.progress, percentual: 100 };
+      e.result = { totalKeywords: e.keywordsFound, clustersFormed: e.clustersFormed, totalTimeSec: e.elapsedSec, successRate: 0, downloadUrl: d.download_url ?? null };
+      e.progress = { ...e.progress, percent: 100 };
     }
     this.deps.store.touch(e);
   }

@@ -113,7 +113,7 @@ export class ServerEvents {
           e = store.add(store.blank(String(d.execucao_id)));
           if (mine?.start) {
             const s = mine.start;
-            Object.assign(e, { mine: true, blogUrl: s.blogUrl, categoriaId: s.categoriaId ?? null, config: { maxKeywords: s.maxKeywords, depth: s.depth, timeout: s.timeout }, progress: { total: s.maxKeywords, atual: 0, percentual: 0 } });
+            Object.assign(e, { mine: true, blogUrl: s.blogUrl, categoryId: s.categoryId ?? null, config: { maxKeywords: s.maxKeywords, depth: s.depth, timeout: s.timeout }, progress: { total: s.maxKeywords, current: 0, percent: 0 } });
           } else this.deps.resync.soon();
         }
         reports.heardOf(e);
@@ -145,20 +145,20 @@ export class ServerEvents {
         const d = parsed.value as Data<'KEYWORD_ENCONTRADA'>;
         const e = this.execOf(String(d.execucao_id));
         const kw = d.keyword;
-        const k: Keyword = { executionId: e.id, termo: kw.termo, frequencia: kw.frequencia ?? 0, relevancia: kw.relevancia ?? 0, posicao: kw.posicao ?? 0, url: kw.url ?? '', clusterId: d.cluster_id === null || d.cluster_id === undefined ? null : String(d.cluster_id), at: now() };
+        const k: Keyword = { executionId: e.id, term: kw.termo, frequency: kw.frequencia ?? 0, relevance: kw.relevancia ?? 0, position: kw.posicao ?? 0, url: kw.url ?? '', clusterId: d.cluster_id === null || d.cluster_id === undefined ? null : String(d.cluster_id), at: now() };
         store.addKeyword(e, k);
         ctx.hub.publish('executions.keywords', k);
-        record('info', () => `keyword "${preview(k.termo, 80)}" (relevância ${k.relevancia}) in ${e.id}`, e.id, true);
+        record('info', () => `keyword "${preview(k.term, 80)}" (relevance ${k.relevance}) in ${e.id}`, e.id, true);
         break;
       }
       case 'CLUSTER_FORMADO': {
         const d = parsed.value as Data<'CLUSTER_FORMADO'>;
         const e = this.execOf(String(d.execucao_id));
         const keywords = d.cluster.keywords ?? [];
-        const c: Cluster = { executionId: e.id, id: d.cluster.id, nome: d.cluster.nome ?? d.cluster.id, keywords, tamanho: d.cluster.tamanho ?? keywords.length, relevanciaMedia: d.cluster.relevancia_media ?? 0, at: now() };
+        const c: Cluster = { executionId: e.id, id: d.cluster.id, name: d.cluster.nome ?? d.cluster.id, keywords, size: d.cluster.tamanho ?? keywords.length, avgRelevance: d.cluster.relevancia_media ?? 0, at: now() };
         store.addCluster(e, c);
         ctx.hub.publish('executions.clusters', c);
-        record('info', `cluster "${preview(c.nome, 60)}" (${c.tamanho} keywords, média ${c.relevanciaMedia}) in ${e.id}`, e.id);
+        record('info', `cluster "${preview(c.name, 60)}" (${c.size} keywords, average relevance ${c.avgRelevance}) in ${e.id}`, e.id);
         break;
       }
       case 'EXECUCAO_CONCLUIDA': {
@@ -170,15 +170,15 @@ export class ServerEvents {
         const r = d.resultado ?? {};
         const totalKeywords = Math.max(e.keywordsFound, r.total_keywords ?? 0);
         const clusters = Math.max(e.clustersFormed, r.clusters_formados ?? 0);
-        e.result = { totalKeywords: r.total_keywords ?? totalKeywords, clustersFormados: r.clusters_formados ?? clusters, tempoTotal: r.tempo_total ?? e.elapsedSec, taxaSucesso: r.taxa_sucesso ?? 0, downloadUrl: d.download_url ?? null };
-        e.progress = { ...e.progress, atual: e.progress.total || e.progress.atual, percentual: 100 };
+        e.result = { totalKeywords: r.total_keywords ?? totalKeywords, clustersFormed: r.clusters_formados ?? clusters, totalTimeSec: r.tempo_total ?? e.elapsedSec, successRate: r.taxa_sucesso ?? 0, downloadUrl: d.download_url ?? null };
+        e.progress = { ...e.progress, current: e.progress.total || e.progress.current, percent: 100 };
         e.keywordsFound = totalKeywords;
         e.clustersFormed = clusters;
-        e.elapsedSec = e.result.tempoTotal;
+        e.elapsedSec = e.result.totalTimeSec;
         e.estimatedSec = 0;
         store.touch(e, true);
-        record('info', `execution ${e.id} concluded: ${e.result.totalKeywords} keywords, ${e.result.clustersFormados} clusters, ${Math.round(e.result.taxaSucesso * 100)}% success`, e.id);
-        if (e.mine && store.prefs.tipos.includes('execucao_concluida')) ctx.alerts.raise(concludedAlert(e.id, e.result.totalKeywords, e.result.clustersFormados));
+        record('info', `execution ${e.id} concluded: ${e.result.totalKeywords} keywords, ${e.result.clustersFormed} clusters, ${Math.round(e.result.successRate * 100)}% success`, e.id);
+        if (e.mine && store.prefs.types.includes('execucao_concluida')) ctx.alerts.raise(concludedAlert(e.id, e.result.totalKeywords, e.result.clustersFormed));
         break;
       }
       case 'EXECUCAO_ERRO': {
@@ -202,7 +202,7 @@ export class ServerEvents {
           record('info', `preferences acknowledged: ${preview(d.mensagem, 120)}`);
           break;
         }
-        const n: HubNotification = { id: `n_${now().toString(36)}_${nextSeq()}`, at: now(), tipo: d.tipo, titulo: d.titulo, mensagem: d.mensagem, actionUrl: httpOnly(d.acao?.url), actionType: d.acao?.tipo ?? null };
+        const n: HubNotification = { id: `n_${now().toString(36)}_${nextSeq()}`, at: now(), type: d.tipo, title: d.titulo, message: d.mensagem, actionUrl: httpOnly(d.acao?.url), actionType: d.acao?.tipo ?? null };
         store.addNotification(n);
         ctx.hub.publish('executions.notifications', n);
         record(d.tipo === 'error' || d.tipo === 'erro' ? 'warn' : 'info', `${d.tipo}: ${preview(d.titulo, 120)}`);
@@ -210,12 +210,12 @@ export class ServerEvents {
       }
       case 'METRICA_PERFORMANCE': {
         const d = parsed.value as Data<'METRICA_PERFORMANCE'>;
-        const m: MetricSample = { at: now(), cpu: d.cpu_uso ?? null, memoria: d.memoria_uso ?? null, tempoResposta: d.tempo_resposta_medio ?? null, rps: d.requisicoes_por_segundo ?? null, ativas: d.execucoes_ativas ?? null };
+        const m: MetricSample = { at: now(), cpu: d.cpu_uso ?? null, memory: d.memoria_uso ?? null, responseTime: d.tempo_resposta_medio ?? null, rps: d.requisicoes_por_segundo ?? null, activeExecutions: d.execucoes_ativas ?? null };
         store.addMetric(m);
         ctx.hub.publish('executions.metrics', m);
         // Samples flowing are the effect of MONITORAMENTO_INICIAR, whose answer the seed does not name.
         requests.observeEvent(event, data);
-        record('info', () => `cpu ${m.cpu ?? '–'}%, memória ${m.memoria ?? '–'}%, ${m.tempoResposta ?? '–'} ms, ${m.rps ?? '–'} req/s, ${m.ativas ?? '–'} ativas`, undefined, true);
+        record('info', () => `cpu ${m.cpu ?? '–'}%, memory ${m.memory ?? '–'}%, ${m.responseTime ?? '–'} ms, ${m.rps ?? '–'} req/s, ${m.activeExecutions ?? '–'} active`, undefined, true);
         break;
       }
       case 'SISTEMA_ALERTA': {

@@ -16,6 +16,7 @@ import {
 import { CommandError } from '../../core/commands';
 import type { CoreContext } from '../../core/context';
 import { linkGuard, type TimerGuard } from '../../core/lifecycle';
+import { clusterRow, executionRow, keywordRow, monitorRow, notificationRow, prefsRow } from './legacy-rows';
 
 const MAX_NOTIFICATIONS = 200;
 const MAX_METRICS = 3_600;
@@ -61,13 +62,13 @@ export class ExecutionStore {
     ]);
     const db = (this.db = ctx.storage.db);
     for (const row of db.prepare('SELECT body FROM kh_executions ORDER BY updated_at').all() as Array<{ body: string }>) {
-      const parsed = Execution.safeParse(JSON.parse(row.body));
+      const parsed = Execution.safeParse(executionRow(JSON.parse(row.body)));
       if (parsed.success) this.executions.set(parsed.data.id, { ...parsed.data, pending: null });
     }
     for (const row of db.prepare('SELECT execution_id AS id, COUNT(*) AS n FROM kh_keywords GROUP BY execution_id').all() as Array<{ id: string; n: number }>) this.keywordCounts.set(row.id, Number(row.n));
-    this.notifications = z.array(HubNotification).catch([]).parse(ctx.storage.getJson('keywordHub.notifications') ?? []);
-    this.prefs = NotificationPrefs.catch({ tipos: ['execucao_concluida', 'erro', 'aviso'], canal: 'websocket' }).parse(ctx.storage.getJson('keywordHub.prefs'));
-    this.monitor = MonitorConfig.catch({ metricas: [...monitorMetrics], intervaloMs: 5_000 }).parse(ctx.storage.getJson('keywordHub.monitor'));
+    this.notifications = z.array(HubNotification).catch([]).parse((ctx.storage.getJson<unknown[]>('keywordHub.notifications') ?? []).map(notificationRow));
+    this.prefs = NotificationPrefs.catch({ types: ['execucao_concluida', 'erro', 'aviso'], channel: 'websocket' }).parse(prefsRow(ctx.storage.getJson('keywordHub.prefs')));
+    this.monitor = MonitorConfig.catch({ metrics: [...monitorMetrics], intervalMs: 5_000 }).parse(monitorRow(ctx.storage.getJson('keywordHub.monitor')));
   }
 
   // ---- executions ---------------------------------------------------------------------------
@@ -84,9 +85,9 @@ export class ExecutionStore {
       id,
       status: 'iniciada',
       blogUrl: null,
-      categoriaId: null,
+      categoryId: null,
       config: null,
-      progress: { total: 0, atual: 0, percentual: 0 },
+      progress: { total: 0, current: 0, percent: 0 },
       keywordsFound: 0,
       clustersFormed: 0,
       elapsedSec: 0,
@@ -234,8 +235,8 @@ export class ExecutionStore {
     const e = this.executions.get(id);
     if (!e) throw new CommandError('invalid-argument', `unknown execution ${id}`);
     this.persist();
-    const keywords = (this.db.prepare('SELECT body FROM kh_keywords WHERE execution_id = ? ORDER BY seq').all(id) as Array<{ body: string }>).map((r) => JSON.parse(r.body) as Keyword);
-    const clusters = (this.db.prepare('SELECT body FROM kh_clusters WHERE execution_id = ? ORDER BY rowid').all(id) as Array<{ body: string }>).map((r) => JSON.parse(r.body) as Cluster);
+    const keywords = (this.db.prepare('SELECT body FROM kh_keywords WHERE execution_id = ? ORDER BY seq').all(id) as Array<{ body: string }>).map((r) => keywordRow(JSON.parse(r.body)) as Keyword);
+    const clusters = (this.db.prepare('SELECT body FROM kh_clusters WHERE execution_id = ? ORDER BY rowid').all(id) as Array<{ body: string }>).map((r) => clusterRow(JSON.parse(r.body)) as Cluster);
     return { execution: e, keywords, clusters };
   }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { ExecAction, StartInput } from '../../contract/keyword-hub';
+import { execStatuses } from '../../contract/execution-machine';
+import type { ExecAction, MonitorConfig, MonitorMetric, NotificationPrefs, StartInput } from '../../contract/keyword-hub';
 
 /** Seed 001's wire format: server → client events as validated at the edge (unknown fields are tolerated), then the client → server side. */
 
@@ -12,9 +13,11 @@ const Num = z.number().finite();
 /** A number the hub may not know yet (`tempo_estimado: null`): null and absent both mean "unknown". */
 const OptNum = Num.nullish();
 const ExecId = z.union([z.string().min(1), z.number()]);
-export const execStatusList = ['iniciada', 'em_andamento', 'pausada', 'concluida', 'cancelada', 'erro'] as const;
-/** The seed writes its states in lower case in the codes list and in upper case in the diagram: both are read. */
-export const WireStatus = z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(execStatusList));
+/**
+ * A status as the hub sends it, read into the contract's state machine (`execStatuses`). The seed
+ * writes its states in lower case in the codes list and in upper case in the diagram: both are read.
+ */
+export const WireStatus = z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(execStatuses));
 
 /** `progresso` is extra information: a shape we cannot read is ignored, not the whole status. */
 export const Progresso = z.object({ total: OptNum, atual: OptNum, percentual: OptNum }).nullish().catch(undefined);
@@ -121,10 +124,23 @@ export const frameOf = (event: string, data: Record<string, unknown>, at: number
 
 export const wireStart = (s: StartInput): Record<string, unknown> => ({
   blog_url: s.blogUrl,
-  ...(s.categoriaId !== undefined ? { categoria_id: s.categoriaId } : {}),
+  ...(s.categoryId !== undefined ? { categoria_id: s.categoryId } : {}),
   configuracoes: { max_keywords: s.maxKeywords, profundidade: s.depth, timeout: s.timeout },
 });
 export const startFromWire = (d: Record<string, unknown>): StartInput => {
   const c = (d.configuracoes ?? {}) as Record<string, number>;
-  return { blogUrl: String(d.blog_url), ...(typeof d.categoria_id === 'number' ? { categoriaId: d.categoria_id } : {}), maxKeywords: c.max_keywords ?? 100, depth: c.profundidade ?? 3, timeout: c.timeout ?? 30 };
+  return { blogUrl: String(d.blog_url), ...(typeof d.categoria_id === 'number' ? { categoryId: d.categoria_id } : {}), maxKeywords: c.max_keywords ?? 100, depth: c.profundidade ?? 3, timeout: c.timeout ?? 30 };
 };
+
+/** NOTIFICACAO_CONFIGURAR's data: the notification types are the hub's own codes, sent as chosen. */
+export const wirePrefs = (p: NotificationPrefs): Record<string, unknown> => ({ tipos: p.types, canal: p.channel });
+
+/** The seed's names for the metrics MONITORAMENTO_INICIAR asks for. */
+export const WIRE_METRIC: Record<MonitorMetric, string> = {
+  cpu: 'cpu',
+  memory: 'memoria',
+  responseTime: 'tempo_resposta',
+  requestsPerSecond: 'requisicoes_por_segundo',
+  activeExecutions: 'execucoes_ativas',
+};
+export const wireMonitor = (m: MonitorConfig): Record<string, unknown> => ({ metricas: m.metrics.map((x) => WIRE_METRIC[x]), intervalo: m.intervalMs });

@@ -11,12 +11,15 @@ const RANK = ['critical', 'high', 'medium', 'low', 'info'];
 
 export const AUTH_ALERT_KEY = 'rpaLogs:auth';
 
-export const authAlert = (message: string): RaiseAlert => ({
+/** `missing`: no token saved; otherwise the upstream refused it, `message` in its own words. */
+export const authAlert = (message: string, missing = false): RaiseAlert => ({
   source: 'rpaLogs',
   severity: 'high',
   key: AUTH_ALERT_KEY,
   title: `Logs RPA: ${message}`,
-  detail: 'Salve um novo token JWT global (rpaLogs.token); o stream volta sozinho. / Save a new global JWT (rpaLogs.token); the stream resumes by itself.',
+  text: missing ? { key: 'logsNoToken', params: {} } : { key: 'logsAuth', params: { reason: message } },
+  detail: 'Save a new global JWT (rpaLogs.token); the stream resumes by itself.',
+  detailText: { key: 'logsAuth', params: {} },
   view: '/connections',
 });
 

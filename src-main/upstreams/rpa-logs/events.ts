@@ -67,7 +67,7 @@ export function toLogLine(event: RpaEvent, id: string | null, receivedAt: number
     kind: event.type,
     level: event.type === 'log' ? event.level : '',
     message: event.message,
-    operadora: (event.type === 'log' && event.operadora) || '',
+    carrier: (event.type === 'log' && event.operadora) || '',
     service: (event.type === 'log' && event.service) || '',
     logger: (event.type === 'log' && event.logger) || '',
     timestamp: event.timestamp ?? '',

@@ -1,4 +1,5 @@
 import type { JobSummary, LogLine } from '../../contract/logs';
+import { renamed } from '../../core/renamed-fields';
 import type { Storage } from '../../core/storage';
 
 /** Fixed-capacity ring, oldest first; resizing keeps the newest items. */
@@ -59,7 +60,7 @@ interface JobState {
   warnings: number;
   firstAt: number | null;
   lastAt: number | null;
-  operadoras: Set<string>;
+  carriers: Set<string>;
   services: Set<string>;
   silent: boolean;
   /** Lines not yet on disk (only the newest `persistLines` are ever written). */
@@ -112,7 +113,7 @@ export class JobBook {
       job.lines++;
       if (line.level === 'ERROR' || line.level === 'CRITICAL') job.errors++;
       else if (line.level === 'WARNING' || line.level === 'WARN') job.warnings++;
-      if (line.operadora && job.operadoras.size < MAX_TAGS) job.operadoras.add(line.operadora);
+      if (line.carrier && job.carriers.size < MAX_TAGS) job.carriers.add(line.carrier);
       if (line.service && job.services.size < MAX_TAGS) job.services.add(line.service);
       job.firstAt ??= line.receivedAt;
       job.lastAt = line.receivedAt;
@@ -148,7 +149,7 @@ export class JobBook {
   summary(jobId: string): JobSummary {
     const job = this.jobs.get(jobId);
     if (!job) {
-      return { jobId, lines: 0, errors: 0, warnings: 0, firstAt: null, lastAt: null, operadoras: [], services: [], pinned: this.pinned.has(jobId), buffered: 0, oldestSeq: 0, newestSeq: 0, silent: false };
+      return { jobId, lines: 0, errors: 0, warnings: 0, firstAt: null, lastAt: null, carriers: [], services: [], pinned: this.pinned.has(jobId), buffered: 0, oldestSeq: 0, newestSeq: 0, silent: false };
     }
     return {
       jobId,
@@ -157,7 +158,7 @@ export class JobBook {
       warnings: job.warnings,
       firstAt: job.firstAt,
       lastAt: job.lastAt,
-      operadoras: [...job.operadoras],
+      carriers: [...job.carriers],
       services: [...job.services],
       pinned: this.pinned.has(jobId),
       buffered: job.ring.size,
@@ -291,7 +292,7 @@ export class JobBook {
         warnings: 0,
         firstAt: null,
         lastAt: null,
-        operadoras: new Set(),
+        carriers: new Set(),
         services: new Set(),
         silent: false,
         unsaved: [],
@@ -306,7 +307,7 @@ export class JobBook {
     const jobs = this.storage.db.prepare('SELECT job_id, body FROM logs_jobs').all() as Array<{ job_id: string; body: string }>;
     const lines = this.storage.db.prepare('SELECT seq, body FROM logs_lines WHERE job_id = ? ORDER BY seq');
     for (const row of jobs) {
-      const saved = JSON.parse(row.body) as JobSummary;
+      const saved = renamed(JSON.parse(row.body), { operadoras: 'carriers' }) as JobSummary;
       const job = this.ensure(row.job_id);
       Object.assign(job, {
         lines: saved.lines,
@@ -314,12 +315,12 @@ export class JobBook {
         warnings: saved.warnings,
         firstAt: saved.firstAt,
         lastAt: saved.lastAt,
-        operadoras: new Set(saved.operadoras),
+        carriers: new Set(saved.carriers),
         services: new Set(saved.services),
         nextSeq: saved.newestSeq + 1,
       });
       for (const r of lines.all(row.job_id) as Array<{ seq: number; body: string }>) {
-        job.ring.push({ jobId: row.job_id, seq: r.seq, ...(JSON.parse(r.body) as Omit<LogLine, 'jobId' | 'seq'>) });
+        job.ring.push({ jobId: row.job_id, seq: r.seq, ...(renamed(JSON.parse(r.body), { operadora: 'carrier' }) as Omit<LogLine, 'jobId' | 'seq'>) });
       }
     }
   }

@@ -54,8 +54,8 @@ export class LogStreams {
     if (s.mode === 'direct') {
       const token = ctx.secrets.get(TOKEN);
       if (!token) {
-        this.authFailed('Token JWT não configurado');
-        throw new AuthError('Token JWT não configurado');
+        this.authFailed('global JWT not configured', true);
+        throw new AuthError('global JWT not configured');
       }
       specs = [{ key: '*', url: `${base}/events/logs`, headers: { Authorization: `Bearer ${token}` } }];
     } else {
@@ -93,8 +93,8 @@ export class LogStreams {
     ctx.alerts.resolve(AUTH_ALERT_KEY);
   }
 
-  private authFailed(message: string): void {
-    this.options.ctx.alerts.raise(authAlert(message));
+  private authFailed(message: string, missing = false): void {
+    this.options.ctx.alerts.raise(authAlert(message, missing));
     this.options.ctx.journal.record({ upstream: 'rpaLogs', type: 'auth-failed', level: 'error', ids: {}, summary: message, raw: null });
   }
 }

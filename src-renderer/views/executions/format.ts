@@ -37,8 +37,8 @@ const cell = (v: string | number | null) => {
 };
 
 export function keywordsCsv(rows: readonly Keyword[]): string {
-  const head = 'termo,frequencia,relevancia,posicao,url,cluster_id';
-  return [head, ...rows.map((k) => [k.termo, k.frequencia, k.relevancia, k.posicao, k.url, k.clusterId].map(cell).join(','))].join('\n') + '\n';
+  const head = 'term,frequency,relevance,position,url,clusterId';
+  return [head, ...rows.map((k) => [k.term, k.frequency, k.relevance, k.position, k.url, k.clusterId].map(cell).join(','))].join('\n') + '\n';
 }
 
 export function download(name: string, text: string, type = 'text/csv;charset=utf-8'): void {

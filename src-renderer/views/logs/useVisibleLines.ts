@@ -18,7 +18,7 @@ export function useVisibleLines(tab: () => JobTab | undefined, onTrim: (dropped:
 
   const accepts = (l: LogLine): boolean =>
     levels.value.has(levelKey(l) as LevelFilter) &&
-    (!operadora.value || l.operadora === operadora.value) &&
+    (!operadora.value || l.carrier === operadora.value) &&
     (!service.value || l.service === service.value);
 
   let scannedSeq = 0;
