@@ -1,5 +1,4 @@
 import { useNow } from '@vueuse/core';
-import { computed, type Ref } from 'vue';
 
 const now = useNow({ interval: 1_000 });
 
@@ -10,10 +9,6 @@ export function formatAge(ms: number): string {
   if (s < 3600) return `${Math.floor(s / 60)} min`;
   if (s < 86_400) return `${Math.floor(s / 3600)} h`;
   return `${Math.floor(s / 86_400)} d`;
-}
-
-export function useAge(at: Ref<number | null | undefined>) {
-  return computed(() => (at.value ? formatAge(now.value.getTime() - at.value) : null));
 }
 
 export const ageOf = (at: number | null | undefined): string | null => (at ? formatAge(now.value.getTime() - at) : null);

@@ -14,7 +14,7 @@ const bySeverity = (a: Alert, b: Alert) => rank[a.severity] - rank[b.severity] |
  * `unknown`: not tried yet; `needs-click`: a browser that wants a gesture; `blocked`: a play()
  * was refused; `elsewhere`: another window of this kiosk plays the sounds (one per machine).
  */
-export type SoundState = 'unknown' | 'needs-click' | 'on' | 'blocked' | 'elsewhere';
+type SoundState = 'unknown' | 'needs-click' | 'on' | 'blocked' | 'elsewhere';
 
 /**
  * The alert center in the renderer: active alerts and history, acknowledge / snooze / mute,

@@ -4,9 +4,9 @@ import type { Cluster, ExecAction, Execution, HubNotification, HubStatus, Keywor
 import { useBridge } from '../bridge';
 
 /** Samples kept for the monitoring charts (1 h at the default 5 s interval, more at faster ones). */
-export const METRICS_LIMIT = 3_600;
+const METRICS_LIMIT = 3_600;
 
-export interface DetailState {
+interface DetailState {
   id: string;
   keywords: Keyword[];
   clusters: Cluster[];

@@ -4,7 +4,7 @@ import type { JobSummary, LogLine } from '../../src-main/contract/logs';
 import { useBridge } from '../bridge';
 
 /** Lines one open job keeps in the renderer (main's ring holds the same by default). */
-export const TAB_LIMIT = 100_000;
+const TAB_LIMIT = 100_000;
 const FIRST_PAGE = 5_000;
 const OLDER_PAGE = 10_000;
 const TABS_KEY = 'ops.logs.tabs';

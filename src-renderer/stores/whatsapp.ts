@@ -5,16 +5,16 @@ import type { EvolutionMode, WaEvent, WaInstance, WaMetrics, WhatsappConfig } fr
 import { useBridge } from '../bridge';
 
 /** Events the stream keeps in the renderer (older ones stay on disk, paged on demand). */
-export const STREAM_LIMIT = 5_000;
+const STREAM_LIMIT = 5_000;
 const PAGE = 1_000;
 
-export interface StreamFilter {
+interface StreamFilter {
   instance: string;
   event: string;
   text: string;
 }
 
-export interface Toast {
+interface Toast {
   id: number;
   title: string;
   body: string;
