@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, triggerRef } from 'vue';
 import type { Cluster, ExecAction, Execution, HubNotification, HubStatus, Keyword, MetricSample, MonitorConfig, NotificationPrefs, StartInput } from '../../src-main/contract/keyword-hub';
 import { useBridge } from '../bridge';
+import { useSnapshot } from '../bridge/snapshot';
 
 /** Samples kept for the monitoring charts (1 h at the default 5 s interval, more at faster ones). */
 const METRICS_LIMIT = 3_600;
@@ -29,7 +30,7 @@ export const useExecutionsStore = defineStore('executions', () => {
   const list = computed(() => Object.values(byId.value).sort((a, b) => b.startedAt - a.startedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)));
   const active = computed(() => list.value.filter((e) => e.status === 'iniciada' || e.status === 'em_andamento' || e.status === 'pausada').length);
 
-  bridge.onConnect(async () => {
+  useSnapshot('executions', async () => {
     const state = await bridge.call('executions.state');
     byId.value = Object.fromEntries(state.executions.map((e) => [e.id, e]));
     notifications.value = state.notifications;

@@ -3,6 +3,7 @@ import { computed, ref, shallowRef, triggerRef } from 'vue';
 import type { TestResult, UpstreamStatus } from '../../src-main/contract';
 import type { EvolutionMode, WaEvent, WaInstance, WaMetrics, WhatsappConfig } from '../../src-main/contract/evolution';
 import { useBridge } from '../bridge';
+import { useSnapshot } from '../bridge/snapshot';
 
 /** Events the stream keeps in the renderer (older ones stay on disk, paged on demand). */
 const STREAM_LIMIT = 5_000;
@@ -193,7 +194,7 @@ export const useWhatsappStore = defineStore('whatsapp', () => {
     }
   }
 
-  bridge.onConnect(async () => {
+  useSnapshot('whatsapp', async () => {
     await loadSnapshot();
     await Promise.all([loadConfig(), reload(), bridge.call('whatsapp.metrics').then((m) => (metrics.value = m))]);
   });
