@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { effectScope } from 'vue';
 import { BridgeCallError } from '../../src-renderer/bridge/client';
-import { failedSnapshots, useSnapshot } from '../../src-renderer/bridge/snapshot';
+import { errorCodes } from '../../src-main/contract/wire';
+import { failedSnapshots, useSnapshot, type SnapshotArea } from '../../src-renderer/bridge/snapshot';
+import messages from '../../src-renderer/i18n/messages/snapshot';
 
 /** Issue 15: a store's snapshot that fails is visible (loading / error / retry), never stale in silence. */
 function fakeBridge() {
@@ -91,5 +93,16 @@ describe('useSnapshot', () => {
     scope.stop();
     expect(failedSnapshots.value).not.toContain(snap);
     expect(bridge.listeners).toBe(0);
+  });
+});
+
+describe('the snapshot error line wording', () => {
+  it('words every area and every error code main can send, in pt-BR and en', () => {
+    const areas: Record<SnapshotArea, true> = { admin: true, alerts: true, connections: true, executions: true, inspector: true, integrations: true, logs: true, logRules: true, settings: true, system: true, wallboard: true, whatsapp: true };
+    for (const locale of ['en', 'pt-BR'] as const) {
+      const m = messages[locale].snapshot;
+      expect(Object.keys(m.area).sort()).toEqual(Object.keys(areas).sort());
+      expect(Object.keys(m.reason).sort()).toEqual([...errorCodes].sort());
+    }
   });
 });
