@@ -154,8 +154,6 @@ const HistoryQuery = z.object({
   /** Include event types the configuration hides. */
   includeHidden: z.boolean().default(false),
 });
-export type WaHistoryQuery = z.input<typeof HistoryQuery>;
-
 export const whatsappCommands = {
   'whatsapp.snapshot': command({ input: z.object({}).strict(), output: WaSnapshot, summary: 'Mode, instances (board), connection statuses.' }),
   'whatsapp.refresh': command({ input: z.object({}).strict(), output: WaSnapshot, summary: 'Read the instance list again (GET /instance/fetchInstances).' }),

@@ -77,13 +77,11 @@ export const Settings = z.object({
   extra: z.record(z.string(), z.unknown()).default({}),
 });
 export type Settings = z.infer<typeof Settings>;
-export type SettingsInput = z.input<typeof Settings>;
 
 export const defaultSettings = (): Settings => Settings.parse({});
 
 /** Secrets the console knows about; their values stay in main. */
 export const secretNames = ['rpaLogs.token', 'keywordHub.token', 'evolution.apiKey', 'dashboard.token'] as const;
-export const SecretName = z.string().regex(/^[a-zA-Z][\w.-]{1,80}$/);
 
 export const SecretStatus = z.object({
   name: z.string(),

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { listen, portOf } from '../core/http-listen';
@@ -431,8 +431,6 @@ export function summarize(event: string, payload: Record<string, unknown>): stri
       return typeof d.summary === 'string' ? `${event}: ${d.summary.slice(0, 200)}` : event;
   }
 }
-
-export const newInboundId = () => randomUUID();
 
 /**
  * The replay key: only what the signature covers. Standard Webhooks signs its `webhook-id`;

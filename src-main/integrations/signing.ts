@@ -36,14 +36,6 @@ const HEX_SHA256 = /^[0-9a-f]{64}$/i;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const INTEGER = /^\d{1,15}$/;
 
-/** Header names (lower case, as Node delivers them) each scheme reads. */
-export const SIGNATURE_HEADERS = {
-  standard: ['webhook-id', 'webhook-timestamp', 'webhook-signature'],
-  simple: ['x-signature'],
-  github: ['x-hub-signature-256'],
-  stripe: ['stripe-signature'],
-} as const satisfies Record<SignatureScheme, readonly string[]>;
-
 // ---- helpers ---------------------------------------------------------------------------
 
 function hmac(key: Uint8Array | string, ...parts: Body[]): Buffer {

@@ -1,5 +1,4 @@
 import { useNow } from '@vueuse/core';
-import { computed, type Ref } from 'vue';
 
 const now = useNow({ interval: 1_000 });
 
@@ -12,11 +11,11 @@ export function formatAge(ms: number): string {
   return `${Math.floor(s / 86_400)} d`;
 }
 
-export function useAge(at: Ref<number | null | undefined>) {
-  return computed(() => (at.value ? formatAge(now.value.getTime() - at.value) : null));
-}
-
 export const ageOf = (at: number | null | undefined): string | null => (at ? formatAge(now.value.getTime() - at) : null);
 
+// One formatter for every row: `toLocaleTimeString` builds a new one per call (~1 ms on a busy
+// machine), and the inspector and WhatsApp stream format dozens of rows on every live batch.
+const clock = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit', second: '2-digit', hour12: false });
+
 export const formatTime = (at: number, utc = false): string =>
-  utc ? new Date(at).toISOString().slice(11, 23) : new Date(at).toLocaleTimeString(undefined, { hour12: false }) + '.' + String(at % 1000).padStart(3, '0');
+  utc ? new Date(at).toISOString().slice(11, 23) : clock.format(at) + '.' + String(at % 1000).padStart(3, '0');

@@ -1,7 +1,7 @@
 import type { Ref } from 'vue';
 import { createI18n } from 'vue-i18n';
 
-export const locales = ['pt-BR', 'en'] as const;
+const locales = ['pt-BR', 'en'] as const;
 export type Locale = (typeof locales)[number];
 
 type Messages = Record<string, unknown>;
@@ -18,7 +18,7 @@ for (const area of Object.values(modules)) {
 }
 
 /** Portuguese unless the OS says English (the people using it write Portuguese). */
-export function systemLocale(): Locale {
+function systemLocale(): Locale {
   const wanted = navigator.languages?.[0] ?? navigator.language ?? 'pt-BR';
   return wanted.toLowerCase().startsWith('en') ? 'en' : 'pt-BR';
 }

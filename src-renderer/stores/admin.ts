@@ -4,6 +4,7 @@ import type { AdminStatus, AuditEntry, TokenInfo } from '../../src-main/contract
 import type { CommandInput, CommandName, CommandOutput } from '../../src-main/contract';
 import type { BridgeError } from '../../src-main/contract/wire';
 import { BridgeCallError, useBridge } from '../bridge';
+import { useSnapshot } from '../bridge/snapshot';
 
 /** A failed admin call as the views show it: a message plus field-level issues. */
 export interface Problem {
@@ -52,10 +53,7 @@ export const useAdminStore = defineStore('admin', () => {
     tokens.value = Object.fromEntries(list.map((t) => [t.name, t]));
   }
 
-  bridge.onConnect(() => {
-    void refresh();
-    void loadTokens();
-  });
+  useSnapshot('admin', () => Promise.all([refresh(), loadTokens()]));
   bridge.on('tokens.changed', (items) => {
     const next = { ...tokens.value };
     for (const t of items) next[t.name] = t;

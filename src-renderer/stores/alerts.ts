@@ -3,6 +3,7 @@ import { computed, ref, shallowRef, triggerRef } from 'vue';
 import type { Alert, AlertSettings } from '../../src-main/contract/alerts';
 import { AlertSettings as AlertSettingsSchema } from '../../src-main/contract/alerts';
 import { useBridge } from '../bridge';
+import { useSnapshot } from '../bridge/snapshot';
 import { SoundScheduler } from '../components/alert-sound';
 import { alertDetail, alertTitle } from '../components/alert-title';
 import { i18n } from '../i18n';
@@ -14,7 +15,7 @@ const bySeverity = (a: Alert, b: Alert) => rank[a.severity] - rank[b.severity] |
  * `unknown`: not tried yet; `needs-click`: a browser that wants a gesture; `blocked`: a play()
  * was refused; `elsewhere`: another window of this kiosk plays the sounds (one per machine).
  */
-export type SoundState = 'unknown' | 'needs-click' | 'on' | 'blocked' | 'elsewhere';
+type SoundState = 'unknown' | 'needs-click' | 'on' | 'blocked' | 'elsewhere';
 
 /**
  * The alert center in the renderer: active alerts and history, acknowledge / snooze / mute,
@@ -93,7 +94,7 @@ export const useAlertsStore = defineStore('alerts', () => {
     triggerRef(byId);
   }
 
-  bridge.onConnect(async () => {
+  useSnapshot('alerts', async () => {
     const [list, mute, s] = await Promise.all([bridge.call('alerts.list', {}), bridge.call('alerts.state', {}), bridge.call('settings.get', {})]);
     settings.value = s.alerts;
     mutedUntil.value = mute.mutedUntil;

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { TestResult, UpstreamStatus } from '../../src-main/contract';
 import { BridgeCallError, useBridge } from '../bridge';
+import { useSnapshot } from '../bridge/snapshot';
 
 const keyOf = (s: { id: string; link?: string | undefined }) => (s.link ? `${s.id}/${s.link}` : s.id);
 
@@ -12,7 +13,7 @@ export const useConnectionsStore = defineStore('connections', () => {
   const tests = ref<Record<string, TestResult & { at: number }>>({});
   const busy = ref<Record<string, boolean>>({});
 
-  bridge.onConnect(async () => {
+  useSnapshot('connections', async () => {
     const list = await bridge.call('connections.list');
     byKey.value = Object.fromEntries(list.map((s) => [keyOf(s), s]));
   });

@@ -1,19 +1,26 @@
 import { defineStore } from 'pinia';
-import { computed, ref, shallowRef, triggerRef } from 'vue';
+import { computed, ref, shallowReactive, shallowRef, toRaw } from 'vue';
 import { isTerminal, type Cluster, type ExecAction, type Execution, type HubNotification, type HubStatus, type Keyword, type MetricSample, type MonitorConfig, type NotificationPrefs, type StartInput } from '../../src-main/contract/keyword-hub';
 import { useBridge } from '../bridge';
+import { useSnapshot } from '../bridge/snapshot';
 
 /** Samples kept for the monitoring charts (1 h at the default 5 s interval, more at faster ones). */
-export const METRICS_LIMIT = 3_600;
+const METRICS_LIMIT = 3_600;
 
-export interface DetailState {
+interface DetailState {
   id: string;
   keywords: Keyword[];
   clusters: Cluster[];
   loading: boolean;
-  /** Bumped on every change (keywords are not deeply reactive). */
-  version: number;
 }
+
+/** Keywords and clusters only ever append: shallow arrays, so a view follows their length without deep proxies on 20,000 rows. */
+const detailState = (id: string, keywords: Keyword[], clusters: Cluster[], loading: boolean): DetailState => ({
+  id,
+  keywords: shallowReactive(keywords),
+  clusters: shallowReactive(clusters),
+  loading,
+});
 
 /** Seed 001's keyword hub: executions with live progress, notifications, metrics and hub status. */
 export const useExecutionsStore = defineStore('executions', () => {
@@ -29,7 +36,7 @@ export const useExecutionsStore = defineStore('executions', () => {
   const list = computed(() => Object.values(byId.value).sort((a, b) => b.startedAt - a.startedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)));
   const active = computed(() => list.value.filter((e) => !isTerminal(e.status)).length);
 
-  bridge.onConnect(async () => {
+  useSnapshot('executions', async () => {
     const state = await bridge.call('executions.state');
     byId.value = Object.fromEntries(state.executions.map((e) => [e.id, e]));
     notifications.value = state.notifications;
@@ -59,17 +66,18 @@ export const useExecutionsStore = defineStore('executions', () => {
     const mine = items.filter((k) => k.executionId === d.id);
     if (!mine.length) return;
     d.keywords.push(...mine);
-    d.version++;
-    triggerRef(detail);
   });
   bridge.on('executions.clusters', (items) => {
     const d = detail.value;
     if (!d) return;
     const mine = items.filter((c) => c.executionId === d.id);
     if (!mine.length) return;
-    for (const c of mine) if (!d.clusters.some((x) => x.id === c.id)) d.clusters.push(c);
-    d.version++;
-    triggerRef(detail);
+    const known = new Set(toRaw(d.clusters).map((x) => x.id));
+    for (const c of mine) {
+      if (known.has(c.id)) continue;
+      known.add(c.id);
+      d.clusters.push(c);
+    }
   });
   bridge.on('executions.notifications', (items) => {
     notifications.value = [...[...items].reverse(), ...notifications.value].slice(0, 200);
@@ -83,12 +91,12 @@ export const useExecutionsStore = defineStore('executions', () => {
   });
 
   async function loadDetail(id: string) {
-    if (detail.value?.id !== id) detail.value = { id, keywords: [], clusters: [], loading: true, version: 0 };
+    if (detail.value?.id !== id) detail.value = detailState(id, [], [], true);
     try {
       const d = await bridge.call('executions.detail', { id });
       if (detail.value?.id !== id) return;
       byId.value = { ...byId.value, [id]: d.execution };
-      detail.value = { id, keywords: d.keywords, clusters: d.clusters, loading: false, version: (detail.value?.version ?? 0) + 1 };
+      detail.value = detailState(id, d.keywords, d.clusters, false);
     } catch {
       if (detail.value?.id === id) detail.value = { ...detail.value, loading: false };
     }

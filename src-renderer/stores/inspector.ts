@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, triggerRef } from 'vue';
 import type { JournalEntry } from '../../src-main/contract';
 import { useBridge } from '../bridge';
+import { useSnapshot } from '../bridge/snapshot';
 
 const LIMIT = 5_000;
 
@@ -30,7 +31,7 @@ export const useInspectorStore = defineStore('inspector', () => {
     if (list.length > LIMIT) list.splice(0, list.length - LIMIT);
     triggerRef(entries);
   };
-  bridge.onConnect(async () => {
+  useSnapshot('inspector', async () => {
     entries.value = await bridge.call('inspector.recent', { limit: 1_000 });
   });
   bridge.on('inspector.entries', (items) => {

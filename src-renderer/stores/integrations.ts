@@ -15,6 +15,7 @@ import type {
   WebhookStats,
 } from '../../src-main/contract/integrations';
 import { BridgeCallError, useBridge } from '../bridge';
+import { useSnapshot } from '../bridge/snapshot';
 
 const DELIVERIES = 300;
 const INBOUND = 300;
@@ -45,7 +46,7 @@ export const useIntegrationsStore = defineStore('integrations', () => {
     }, 1_500);
   };
 
-  bridge.onConnect(async () => {
+  useSnapshot('integrations', async () => {
     const [w, d, i, st, s, sch, cat] = await Promise.all([
       bridge.call('webhooks.list'),
       bridge.call('webhooks.deliveries', { limit: DELIVERIES }),

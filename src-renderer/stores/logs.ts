@@ -2,9 +2,10 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, triggerRef } from 'vue';
 import type { JobSummary, LogLine } from '../../src-main/contract/logs';
 import { useBridge } from '../bridge';
+import { useSnapshot } from '../bridge/snapshot';
 
 /** Lines one open job keeps in the renderer (main's ring holds the same by default). */
-export const TAB_LIMIT = 100_000;
+const TAB_LIMIT = 100_000;
 const FIRST_PAGE = 5_000;
 const OLDER_PAGE = 10_000;
 const TABS_KEY = 'ops.logs.tabs';
@@ -106,7 +107,7 @@ export const useLogsStore = defineStore('logs', () => {
   const pin = (jobId: string) => bridge.call('logs.pin', { jobId: jobId.trim() });
   const unpin = (jobId: string) => bridge.call('logs.unpin', { jobId });
 
-  bridge.onConnect(async () => {
+  useSnapshot('logs', async () => {
     const list = await bridge.call('logs.jobs');
     jobs.value = Object.fromEntries(list.map((j) => [j.jobId, j]));
     await watch();

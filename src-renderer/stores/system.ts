@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { CommandOutput } from '../../src-main/contract';
 import { useBridge } from '../bridge';
+import { useSnapshot } from '../bridge/snapshot';
 
 type SystemInfo = CommandOutput<'system.info'>;
 
@@ -10,7 +11,7 @@ export const useSystemStore = defineStore('system', () => {
   const bridge = useBridge();
   const info = ref<SystemInfo | null>(null);
   const warnings = ref<string[]>([]);
-  bridge.onConnect(async () => {
+  useSnapshot('system', async () => {
     info.value = await bridge.call('system.info');
     warnings.value = [...info.value.warnings];
   });

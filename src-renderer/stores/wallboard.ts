@@ -3,6 +3,7 @@ import { computed, ref, shallowRef } from 'vue';
 import type { DashboardHealth, DashboardSnapshot, KioskSettings, ProjectsSnapshot, RemoteSwitch, TicketsSnapshot } from '../../src-main/contract/dashboard';
 import { KioskSettings as KioskSettingsSchema } from '../../src-main/contract/dashboard';
 import { useBridge } from '../bridge';
+import { useSnapshot } from '../bridge/snapshot';
 import { useConnectionsStore } from './connections';
 
 /** The dashboard channel's boards as main keeps them (live, or the last known with their age). */
@@ -17,7 +18,7 @@ export const useWallboardStore = defineStore('wallboard', () => {
   const kiosk = ref<KioskSettings>(KioskSettingsSchema.parse({}));
   const switches = new Set<(s: RemoteSwitch) => void>();
 
-  bridge.onConnect(async () => {
+  useSnapshot('wallboard', async () => {
     const [state, settings] = await Promise.all([bridge.call('dashboard.state', {}), bridge.call('settings.get', {})]);
     tickets.value = state.tickets;
     projects.value = state.projects;

@@ -3,18 +3,19 @@ import { computed, ref, shallowRef, triggerRef } from 'vue';
 import type { TestResult, UpstreamStatus } from '../../src-main/contract';
 import type { EvolutionMode, WaEvent, WaInstance, WaMetrics, WhatsappConfig } from '../../src-main/contract/evolution';
 import { useBridge } from '../bridge';
+import { useSnapshot } from '../bridge/snapshot';
 
 /** Events the stream keeps in the renderer (older ones stay on disk, paged on demand). */
-export const STREAM_LIMIT = 5_000;
+const STREAM_LIMIT = 5_000;
 const PAGE = 1_000;
 
-export interface StreamFilter {
+interface StreamFilter {
   instance: string;
   event: string;
   text: string;
 }
 
-export interface Toast {
+interface Toast {
   id: number;
   title: string;
   body: string;
@@ -193,7 +194,7 @@ export const useWhatsappStore = defineStore('whatsapp', () => {
     }
   }
 
-  bridge.onConnect(async () => {
+  useSnapshot('whatsapp', async () => {
     await loadSnapshot();
     await Promise.all([loadConfig(), reload(), bridge.call('whatsapp.metrics').then((m) => (metrics.value = m))]);
   });

@@ -9,7 +9,7 @@
 export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 const rank: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
 
-export interface RotationItem {
+interface RotationItem {
   route: string;
   dwellSec: number;
 }
@@ -25,7 +25,7 @@ export interface RotationOptions {
   now?: () => number;
 }
 
-export type RotationMode = 'rotating' | 'paused' | 'preempted' | 'remote';
+type RotationMode = 'rotating' | 'paused' | 'preempted' | 'remote';
 
 export interface RotationState {
   mode: RotationMode;

@@ -1,0 +1,63 @@
+/** The shared "could not load" line of every store's snapshot (issue 15, `bridge/snapshot.ts`). */
+export default {
+  en: {
+    snapshot: {
+      failed: 'Could not load {area} ({reason}): what is shown may be out of date.',
+      retry: 'Retry',
+      area: {
+        admin: 'the admin status',
+        alerts: 'the alerts',
+        connections: 'the connections',
+        executions: 'the keyword executions',
+        inspector: 'the event inspector',
+        integrations: 'the integrations',
+        logs: 'the job logs',
+        logRules: 'the log alert rules',
+        settings: 'the settings',
+        system: 'the console information',
+        wallboard: 'the wallboard',
+        whatsapp: 'WhatsApp',
+      },
+      reason: {
+        'invalid-argument': 'request refused',
+        'unknown-command': 'not supported by this console host',
+        forbidden: 'not allowed',
+        'pin-required': 'an admin PIN is needed',
+        unavailable: 'service unavailable',
+        timeout: 'timed out',
+        conflict: 'conflict',
+        internal: 'internal error',
+      },
+    },
+  },
+  'pt-BR': {
+    snapshot: {
+      failed: 'Não foi possível carregar {area} ({reason}): o que aparece pode estar desatualizado.',
+      retry: 'Tentar de novo',
+      area: {
+        admin: 'o estado de administração',
+        alerts: 'os alertas',
+        connections: 'as conexões',
+        executions: 'as execuções de keywords',
+        inspector: 'o inspetor de eventos',
+        integrations: 'as integrações',
+        logs: 'os logs de jobs',
+        logRules: 'as regras de alerta dos logs',
+        settings: 'as configurações',
+        system: 'as informações do console',
+        wallboard: 'o painel',
+        whatsapp: 'o WhatsApp',
+      },
+      reason: {
+        'invalid-argument': 'pedido recusado',
+        'unknown-command': 'não suportado por este console',
+        forbidden: 'não permitido',
+        'pin-required': 'é preciso um PIN de administrador',
+        unavailable: 'serviço indisponível',
+        timeout: 'tempo esgotado',
+        conflict: 'conflito',
+        internal: 'erro interno',
+      },
+    },
+  },
+};
