@@ -197,12 +197,12 @@ describe('packaged app (linux dir target, stand-in Electron)', () => {
     expect(wire[FuseV1Options.LoadBrowserProcessSpecificV8Snapshot]).toBe(SHIPPED_FUSE_WIRE.charCodeAt(FuseV1Options.LoadBrowserProcessSpecificV8Snapshot));
   });
 
-  it('the installers: AppImage, deb and tar.gz; per-machine NSIS; dmg; asar on', () => {
+  it('the installers: AppImage, deb and tar.gz; per-machine NSIS; dmg (and the zip updates use); asar on', () => {
     const targets = (t: unknown): string[] => (Array.isArray(t) ? t.map((x) => (typeof x === 'string' ? x : (x as { target: string }).target)) : []);
     expect(targets(effective.linux?.target)).toEqual(['AppImage', 'deb', 'tar.gz']);
     expect(targets(effective.win?.target)).toEqual(['nsis']);
     expect(effective.nsis?.perMachine).toBe(true);
-    expect(targets(effective.mac?.target)).toEqual(['dmg']);
+    expect(targets(effective.mac?.target)).toEqual(['dmg', 'zip']);
     expect(effective.asar).toBe(true);
     expect(effective.appId).toBe('br.noc.opsconsole');
   });
