@@ -3,8 +3,10 @@ import type { TestResult } from '../../contract';
 import type { Settings } from '../../contract/settings';
 import type { CoreContext } from '../../core/context';
 import { AuthError, linkGuard, type Link, type LinkSession, type TimerGuard } from '../../core/lifecycle';
+import { MutableDisposable, toDisposable, type Disposable } from '../../core/disposable';
 import { openWebSocket } from '../ws-link';
-import type { HubParts } from './parts';
+import type { HubStatusBoard } from './hub-status';
+import type { Requests } from './requests';
 import { frameOf, newRequestId } from './wire';
 
 /**
@@ -34,13 +36,24 @@ export class HubConnection {
   }
 }
 
+export interface PingerDeps {
+  ctx: CoreContext;
+  /** Clock for timestamps and queue expiry (tests replace it). */
+  now: () => number;
+  settings: HubSettings;
+  conn: HubConnection;
+  status: HubStatusBoard;
+  requests: Requests;
+}
+
 /** SESSAO_PING every `pingIntervalMs`; no SESSAO_PONG for 2.5 intervals → the link is dead. */
-export class Pinger {
+export class Pinger implements Disposable {
   private readonly pings = new Map<string, number>();
   private lastPongAt = 0;
-  private timer: NodeJS.Timeout | null = null;
+  /** The ping interval of the current connection. */
+  private readonly timer = new MutableDisposable<Disposable>();
 
-  constructor(private readonly deps: Pick<HubParts, 'ctx' | 'now' | 'settings' | 'conn' | 'status' | 'requests'>) {}
+  constructor(private readonly deps: PingerDeps) {}
 
   start(s: LinkSession): void {
     const { ctx, now, settings, conn, status, requests } = this.deps;
@@ -48,7 +61,7 @@ export class Pinger {
     const interval = settings().pingIntervalMs;
     this.lastPongAt = Date.now();
     // Session-guarded: a throw restarts this connection (a stale one's is only counted).
-    this.timer = setInterval(s.guard(() => {
+    const timer = setInterval(s.guard(() => {
       if (!conn.online()) return;
       // Rate limited: pings pause without counting as missing pongs.
       if (status.rateLimited()) {
@@ -68,11 +81,18 @@ export class Pinger {
       // Counted in send order, so a RATE_LIMIT_ERROR without request_id can be matched to a ping.
       requests.pingSent(requestId);
     }), interval);
+    this.timer.value = toDisposable(() => clearInterval(timer));
   }
 
+  /** The connection ended: no more pings on it. */
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.timer.clear();
+    this.pings.clear();
+  }
+
+  /** The module stops: no ping is sent again, even if a session starts late. */
+  dispose(): void {
+    this.timer.dispose();
     this.pings.clear();
   }
 
@@ -87,10 +107,18 @@ export class Pinger {
   }
 }
 
-export type HubLinkDeps = Pick<HubParts, 'ctx' | 'now' | 'settings' | 'conn' | 'status' | 'pinger' | 'requests'> & {
+export interface HubLinkDeps {
+  ctx: CoreContext;
+  /** Clock for timestamps and queue expiry (tests replace it). */
+  now: () => number;
+  settings: HubSettings;
+  conn: HubConnection;
+  status: HubStatusBoard;
+  pinger: Pinger;
+  requests: Requests;
   onText(text: string): void;
   afterConnect(): Promise<void>;
-};
+}
 
 const wsUrl = (settings: HubSettings) => settings().url.replace(/^http/, 'ws');
 /** The token never leaves main: it is sent only on the upgrade. */
