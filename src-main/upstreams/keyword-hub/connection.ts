@@ -18,13 +18,45 @@ import { frameOf, newRequestId } from './wire';
 /** `upstreams.keywordHub` as in effect (demo URL filled in). */
 export type HubSettings = () => Settings['upstreams']['keywordHub'];
 
-/** The socket and session of the current connection; `link` is set by the composition root. */
+/**
+ * The socket and session of the current connection, and the link they belong to: the other parts
+ * read them; only the link's open/close (below) and the composition root (`use`) change them.
+ */
 export class HubConnection {
-  ws: WebSocket | null = null;
-  session: LinkSession | null = null;
-  link!: Link;
+  private socket: WebSocket | null = null;
+  private current: LinkSession | null = null;
+  private theLink: Link | null = null;
   /** For the parts' own timers: a throw restarts the hub link, never ends the process. */
-  readonly guard: TimerGuard = linkGuard(() => this.link);
+  readonly guard: TimerGuard = linkGuard(() => this.theLink);
+
+  get ws(): WebSocket | null {
+    return this.socket;
+  }
+  get session(): LinkSession | null {
+    return this.current;
+  }
+  /** The hub's link (set by the composition root before anything runs). */
+  get link(): Link {
+    if (!this.theLink) throw new Error('the keyword hub link is not created yet');
+    return this.theLink;
+  }
+  /** The composition root made the link (again, when the ping interval changes). */
+  use(link: Link): void {
+    this.theLink = link;
+  }
+  /** A connection attempt began on `session`. */
+  opening(session: LinkSession): void {
+    this.current = session;
+  }
+  /** The socket of the current session is open. */
+  opened(socket: WebSocket): void {
+    this.socket = socket;
+  }
+  /** The connection ended. */
+  closed(): void {
+    this.socket = null;
+    this.current = null;
+  }
 
   online(): boolean {
     return this.ws !== null && this.ws.readyState === WebSocket.OPEN;
@@ -138,7 +170,7 @@ export function createHubLink(deps: HubLinkDeps): Link {
     idleTimeoutMs: Math.round(settings().pingIntervalMs * 2.5),
     async open(s) {
       if (!settings().url) throw new Error('no keyword hub URL configured');
-      conn.session = s;
+      conn.opening(s);
       let socket: WebSocket;
       try {
         socket = await openWebSocket({ url: wsUrl(settings), session: s, headers: authHeaders(ctx), onMessage: deps.onText });
@@ -149,15 +181,14 @@ export function createHubLink(deps: HubLinkDeps): Link {
         }
         throw error;
       }
-      conn.ws = socket;
+      conn.opened(socket);
       status.clearAuth();
       deps.pinger.start(s);
       ctx.journal.record({ upstream: 'keywordHub', type: 'connected', level: 'info', ids: {}, summary: `connected to ${settings().url}`, raw: null });
       setTimeout(s.guard(deps.afterConnect), 0);
     },
     close() {
-      conn.ws = null;
-      conn.session = null;
+      conn.closed();
       deps.pinger.stop();
       deps.requests.failAll('the connection to the keyword hub was lost before it answered; the execution list is re-synchronised on reconnect');
     },

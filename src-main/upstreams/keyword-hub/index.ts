@@ -65,7 +65,7 @@ export function createKeywordHub(ctx: CoreContext, options: KeywordHubOptions = 
     await queue.flush();
   };
   const makeLink = () => createHubLink({ ctx, now, settings, conn, status, pinger, requests, onText: (text) => events.receive(text), afterConnect });
-  conn.link = makeLink();
+  conn.use(makeLink());
 
   const owned = new DisposableStore();
   const module = {
@@ -90,7 +90,7 @@ export function createKeywordHub(ctx: CoreContext, options: KeywordHubOptions = 
           const b = previous.upstreams.keywordHub;
           if (a.url === b.url && a.enabled === b.enabled && a.pingIntervalMs === b.pingIntervalMs) return;
           // The idle timeout follows the ping interval, and is fixed when the link is created.
-          if (a.pingIntervalMs !== b.pingIntervalMs) conn.link = makeLink();
+          if (a.pingIntervalMs !== b.pingIntervalMs) conn.use(makeLink());
           conn.link.apply();
         }),
       );
