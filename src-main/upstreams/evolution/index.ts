@@ -147,7 +147,7 @@ export class Evolution implements Module {
     const a = next.upstreams.evolution;
     const b = previous.upstreams.evolution;
     ingest.configure(config.current.dedupeWindowMs, a.displayRateLimitPerMin);
-    this.history.maxRows = config.current.historyRows;
+    this.history.setMaxRows(config.current.historyRows);
     if (a.url !== b.url || a.enabled !== b.enabled || a.mode !== b.mode) {
       if (a.mode !== b.mode) ctx.hub.publish('whatsapp.mode', { mode: a.mode });
       links.clearOperatorOff();
