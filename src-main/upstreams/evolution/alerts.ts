@@ -1,7 +1,13 @@
 import type { WaEvent } from '../../contract/evolution';
 import { preview } from '../validate';
 import type { StateChange } from './book';
-import type { EvolutionParts } from './parts';
+import type { CoreContext } from '../../core/context';
+import type { EvolutionConfig } from './config';
+
+export interface EvolutionAlertsDeps {
+  ctx: CoreContext;
+  config: EvolutionConfig;
+}
 
 /**
  * The alerts and desktop notifications WhatsApp events raise: an instance closed or waiting for
@@ -13,7 +19,7 @@ const NOTIFY_EVERY_MS = 5_000;
 export class EvolutionAlerts {
   private readonly notified = new Map<string, number>();
 
-  constructor(private readonly p: Pick<EvolutionParts, 'ctx' | 'config'>) {}
+  constructor(private readonly p: EvolutionAlertsDeps) {}
 
   /** An instance's state changed (from a `connection.update` event or from `fetchInstances`). */
   stateChanged(change: StateChange, source: 'event' | 'rest'): void {

@@ -1,9 +1,16 @@
 import type { MessageText } from '../../contract/common';
 import { AuthError } from '../../core/lifecycle';
-import { API_KEY, type EvolutionParts } from './parts';
+import type { CoreContext } from '../../core/context';
+import type { EvolutionRest } from './rest';
+import { API_KEY } from './options';
 import { RestError } from './rest';
 
 /** The API key: missing, refused (told from a network fault through REST) or accepted, and its alert. */
+
+export interface EvolutionAuthDeps {
+  ctx: CoreContext;
+  rest: EvolutionRest;
+}
 
 /** A REST answer that means the key was refused. */
 export const keyRefused = (e: unknown): e is RestError => e instanceof RestError && (e.status === 401 || e.status === 403);
@@ -11,7 +18,7 @@ export const keyRefused = (e: unknown): e is RestError => e instanceof RestError
 export class EvolutionAuth {
   private probe: { at: number; result: Promise<Error> } | null = null;
 
-  constructor(private readonly p: Pick<EvolutionParts, 'ctx' | 'rest'>) {}
+  constructor(private readonly p: EvolutionAuthDeps) {}
 
   /** No key saved: raises the alert and returns the error to fail the connection with. */
   missingKey(): AuthError | null {

@@ -1,14 +1,40 @@
 import { CommandError, type CommandHandles } from '../../core/commands';
 import { toCsv, toNdjson } from './history';
-import type { EvolutionParts } from './parts';
+import type { CoreContext } from '../../core/context';
+import type { EvolutionSettings } from './options';
+import type { InstanceBook } from './book';
+import type { EventHistory } from './history';
+import type { EvolutionRest } from './rest';
+import type { EvolutionConfig } from './config';
+import type { EvolutionLinks } from './links';
+import type { InstanceList } from './instances';
+import type { Probes } from './probes';
+import type { EvolutionStatus } from './status';
 import { RestError } from './rest';
+
+export interface EvolutionCommandsDeps {
+  ctx: CoreContext;
+  settings: EvolutionSettings;
+  /** The mode listens on `/` (global, both). */
+  usesGlobal: () => boolean;
+  /** The mode listens on `/{instance}` (instance, both). */
+  usesInstances: () => boolean;
+  book: InstanceBook;
+  history: EventHistory;
+  rest: EvolutionRest;
+  config: EvolutionConfig;
+  links: EvolutionLinks;
+  instances: InstanceList;
+  probes: Probes;
+  status: EvolutionStatus;
+}
 
 /**
  * The `whatsapp.*` commands of the bridge: snapshot, refresh, connect/disconnect (global, one
  * instance, all), tests, mode, enabling an instance's websocket, history and export, metrics, config.
  */
 export class EvolutionCommands {
-  constructor(private readonly p: Pick<EvolutionParts, 'ctx' | 'settings' | 'usesGlobal' | 'usesInstances' | 'book' | 'history' | 'rest' | 'config' | 'links' | 'instances' | 'probes' | 'status'>) {}
+  constructor(private readonly p: EvolutionCommandsDeps) {}
 
   register(commands: CommandHandles): void {
     const { ctx, book, rest, links, instances, probes, status } = this.p;
@@ -42,7 +68,7 @@ export class EvolutionCommands {
       book.websocket(instance, config);
       ctx.journal.record({ upstream: 'evolution', type: 'websocket.enabled', level: 'info', ids: { instance }, summary: `websocket config of ${instance} enabled by the operator`, raw: config });
       const link = links.instanceLinks.get(instance);
-      if (link && !links.manualOff.has(instance)) link.connect();
+      if (link && !links.isOperatorOff(instance)) link.connect();
       return config;
     });
     const query = (q: { limit: number; beforeSeq?: number | undefined; instance?: string | undefined; event?: string | undefined; text?: string | undefined; includeHidden: boolean }) =>
@@ -77,7 +103,7 @@ export class EvolutionCommands {
       const name = requireInstance(instance);
       if (!this.p.usesInstances()) throw new CommandError('conflict', 'per-instance namespaces are not used in global mode — switch the mode to instance or both');
       if (on) {
-        links.manualOff.delete(name);
+        links.operatorOn(name);
         let link = links.instanceLinks.get(name);
         if (!link) {
           if (!links.wantedInstances().wanted.includes(name) && !this.p.book.get(name)) throw new CommandError('invalid-argument', `unknown instance ${name}`);
@@ -86,7 +112,7 @@ export class EvolutionCommands {
         }
         link.connect();
       } else {
-        links.manualOff.add(name);
+        links.operatorOff(name);
         links.instanceLinks.get(name)?.disconnect();
       }
       return;
@@ -97,12 +123,12 @@ export class EvolutionCommands {
       else links.mainLink?.disconnect();
     } else if (on && links.mainLink?.currentState !== 'open') links.mainLink?.connect();
     if (on) {
-      links.manualOff.clear();
+      links.clearOperatorOff();
       links.reconcile();
       for (const link of links.instanceLinks.values()) if (link.currentState !== 'open') link.connect();
     } else {
       for (const [name, link] of links.instanceLinks) {
-        links.manualOff.add(name);
+        links.operatorOff(name);
         link.disconnect();
       }
     }

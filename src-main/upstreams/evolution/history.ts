@@ -40,9 +40,19 @@ export class EventHistory {
   dropped = 0;
   private errorReportedAt = -Infinity;
 
+  /** The newest rows kept (older ones are trimmed as new ones are written). */
+  get maxRows(): number {
+    return this.rows;
+  }
+
+  /** The configuration changed: keep this many rows from the next write on. */
+  setMaxRows(rows: number): void {
+    this.rows = rows;
+  }
+
   constructor(
     private readonly storage: Storage,
-    public maxRows: number,
+    private rows: number,
     private readonly options: { flushMs?: number; maxPending?: number; onError?: (message: string) => void; guard?: TimerGuard } = {},
   ) {
     storage.migrate('whatsapp', [

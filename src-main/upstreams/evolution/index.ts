@@ -16,7 +16,7 @@ import { InstanceList } from './instances';
 import { EvolutionLinks } from './links';
 import { Metrics } from './metrics';
 import { Namespaces } from './namespaces';
-import { API_KEY, type EvolutionOptions, type EvolutionParts } from './parts';
+import { API_KEY, type EvolutionOptions } from './options';
 import { Probes } from './probes';
 import { EvolutionRest } from './rest';
 import { EvolutionStatus } from './status';
@@ -33,6 +33,21 @@ import { EvolutionStatus } from './status';
 
 export type { EvolutionOptions };
 
+/** The parts of one connector, built in dependency order by the `Evolution` constructor. */
+interface EvolutionPartsBuilt {
+  ctx: CoreContext;
+  options: EvolutionOptions;
+  settings: () => Settings['upstreams']['evolution'];
+  config: EvolutionConfig;
+  ingest: Ingest;
+  namespaces: Namespaces;
+  links: EvolutionLinks;
+  instances: InstanceList;
+  auth: EvolutionAuth;
+  probes: Probes;
+  status: EvolutionStatus;
+}
+
 export class Evolution implements Module {
   readonly name = 'evolution';
   readonly book = new InstanceBook();
@@ -42,49 +57,52 @@ export class Evolution implements Module {
   readonly rest: EvolutionRest;
   /** Counters for tests and the bench. */
   readonly stats = { accepted: 0, duplicates: 0, invalid: 0, journalSuppressed: 0 };
-  private readonly parts: EvolutionParts;
+  private readonly parts: EvolutionPartsBuilt;
   /** Everything the module made: commands, listeners, timers, links, the socket.io Manager. */
   private readonly owned = new DisposableStore();
   private stopped = false;
 
   constructor(ctx: CoreContext, options: EvolutionOptions = {}) {
     const settings = () => ctx.effective().upstreams.evolution;
+    const usesGlobal = () => settings().mode !== 'instance';
+    const usesInstances = () => settings().mode !== 'global';
+    const isStopped = () => this.stopped;
+    const { book, metrics, clock, stats } = this;
     const config = new EvolutionConfig(ctx);
     const guard = linkGuard(() => this.currentLink);
-    this.history = new EventHistory(ctx.storage, config.current.historyRows, {
+    const history = (this.history = new EventHistory(ctx.storage, config.current.historyRows, {
       guard,
       ...(options.historyFlushMs ? { flushMs: options.historyFlushMs } : {}),
       onError: (message) => ctx.journal.record({ upstream: 'evolution', type: 'history.failed', level: 'error', ids: {}, summary: `WhatsApp event history: ${message}`, raw: null }),
+    }));
+    const rest = (this.rest = new EvolutionRest({ baseUrl: () => settings().url, apiKey: () => ctx.secrets.get(API_KEY), ...(options.fetch ? { fetch: options.fetch } : {}) }));
+    // Built in dependency order, each with what it needs. Two calls close a loop (links →
+    // namespaces → ingest → the instance list → links): ingest tells the instance list of an
+    // instance event, and the main link asks it for a refresh; both only once running.
+    const alerts = new EvolutionAlerts({ ctx, config });
+    const auth = new EvolutionAuth({ ctx, rest });
+    const probes = new Probes({ ctx, settings, usesGlobal, usesInstances, book, rest, alerts });
+    const ingest: Ingest = new Ingest({
+      ctx, settings, stats, book, metrics, clock, history, config, alerts,
+      instances: { gone: (name, why) => instances.gone(name, why), scheduleRefresh: () => instances.scheduleRefresh() },
     });
-    this.rest = new EvolutionRest({ baseUrl: () => settings().url, apiKey: () => ctx.secrets.get(API_KEY), ...(options.fetch ? { fetch: options.fetch } : {}) });
-    // The parts call each other in a cycle (links → namespaces → ingest → instances → links), so
-    // each looks the others up in `parts` when it runs, never while it is being built.
-    const parts = {
-      ctx, options, settings, config,
-      usesGlobal: () => settings().mode !== 'instance',
-      usesInstances: () => settings().mode !== 'global',
-      isStopped: () => this.stopped,
-      guard,
-      stats: this.stats, book: this.book, metrics: this.metrics, clock: this.clock, history: this.history, rest: this.rest,
-    } as EvolutionParts;
-    parts.alerts = new EvolutionAlerts(parts);
-    parts.auth = new EvolutionAuth(parts);
-    parts.ingest = new Ingest(parts);
-    parts.namespaces = new Namespaces(parts);
-    parts.links = new EvolutionLinks(parts);
-    parts.instances = new InstanceList(parts);
-    parts.probes = new Probes(parts);
-    parts.status = new EvolutionStatus(parts);
-    this.parts = parts;
-    // Disposed last (owned first): stop flag, links, the shared Manager, the history writer.
+    const namespaces = new Namespaces({ ctx, options, settings, book, rest, auth, ingest });
+    const links: EvolutionLinks = new EvolutionLinks({
+      ctx, options, settings, usesGlobal, usesInstances, isStopped, book, metrics, auth, namespaces, probes,
+      refreshInstances: (throwErrors) => instances.refresh(throwErrors),
+    });
+    const instances = new InstanceList({ ctx, isStopped, book, rest, alerts, links, guard });
+    const status = new EvolutionStatus({ ctx, settings, stats, book, metrics, clock, history, links, instances, ingest });
+    this.parts = { ctx, options, settings, config, ingest, namespaces, links, instances, auth, probes, status };
+    // Disposed last (owned first): stop flag, the refresh timer, links, the shared Manager, the history writer.
+    this.owned.add(history);
+    this.owned.defer(() => namespaces.closeManager());
+    this.owned.add(links);
+    this.owned.add(instances);
     this.owned.defer(() => {
       this.stopped = true;
-      parts.instances.stop();
-      parts.links.dispose();
-      parts.namespaces.closeManager();
-      this.history.dispose();
     });
-    new EvolutionCommands(parts).register(ctx.commands.ownedBy(this.owned));
+    new EvolutionCommands({ ctx, settings, usesGlobal, usesInstances, book, history, rest, config, links, instances, probes, status }).register(ctx.commands.ownedBy(this.owned));
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -126,14 +144,13 @@ export class Evolution implements Module {
   private settingsChanged(next: Settings, previous: Settings): void {
     const { ctx, config, ingest, links } = this.parts;
     config.reload();
-    ingest.dedupe.windowMs = config.current.dedupeWindowMs;
-    this.history.maxRows = config.current.historyRows;
     const a = next.upstreams.evolution;
     const b = previous.upstreams.evolution;
-    ingest.limiter.setLimit(a.displayRateLimitPerMin);
+    ingest.configure(config.current.dedupeWindowMs, a.displayRateLimitPerMin);
+    this.history.setMaxRows(config.current.historyRows);
     if (a.url !== b.url || a.enabled !== b.enabled || a.mode !== b.mode) {
       if (a.mode !== b.mode) ctx.hub.publish('whatsapp.mode', { mode: a.mode });
-      links.manualOff.clear();
+      links.clearOperatorOff();
       links.build();
     } else if (a.instances.join('\n') !== b.instances.join('\n') || a.maxConnections !== b.maxConnections) links.reconcile();
   }

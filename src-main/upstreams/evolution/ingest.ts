@@ -4,7 +4,14 @@ import { JournalBudget } from '../journal-budget';
 import { checkUpstream, jsonValueProblem, parseJson, preview } from '../validate';
 import { Dedupe } from './dedupe';
 import { ConnectionData, KNOWN_EVENTS, MESSAGE_EVENTS, QrData, dedupeKey, messageIdOf, parseEnvelope, sanitize, summarize } from './envelope';
-import type { EvolutionParts } from './parts';
+import type { CoreContext } from '../../core/context';
+import type { EvolutionSettings, EvolutionStats } from './options';
+import type { InstanceBook } from './book';
+import type { Metrics } from './metrics';
+import type { ClockEstimator } from './clock';
+import type { EventHistory } from './history';
+import type { EvolutionConfig } from './config';
+import type { EvolutionAlerts } from './alerts';
 import { RateLimiter } from './rate';
 
 /**
@@ -16,6 +23,28 @@ const JOURNAL_PER_SEC = 100;
 const ALWAYS_JOURNAL = new Set(['connection.update', 'qrcode.updated', 'instance.create', 'instance.delete', 'remove.instance', 'logout.instance', 'status.instance']);
 const LIST_EVENTS = new Set(['instance.create', 'instance.delete', 'remove.instance']);
 const SECRET_WORDS = ['apikey', 'api_key', 'token', 'hash', 'password', 'secret', 'jwt_token', 'authorization'];
+/** What an instance event sets off in the instance list (`instances.ts`). */
+export interface InstanceEvents {
+  /** The instance was deleted: forget it, its link and its alerts. */
+  gone(name: string, why: string): void;
+  /** One refresh of the list soon, however many events arrive meanwhile. */
+  scheduleRefresh(): void;
+}
+
+export interface IngestDeps {
+  ctx: CoreContext;
+  settings: EvolutionSettings;
+  stats: EvolutionStats;
+  book: InstanceBook;
+  metrics: Metrics;
+  clock: ClockEstimator;
+  history: EventHistory;
+  config: EvolutionConfig;
+  alerts: EvolutionAlerts;
+  /** What instance events set off in the instance list (called once running, never while built). */
+  instances: InstanceEvents;
+}
+
 /**
  * `"word"` for any of them in any letter case: written as `[aA][pP]…` instead of the `i` flag,
  * which matches the same (ASCII letters only) and scans each event's JSON faster.
@@ -28,12 +57,18 @@ export class Ingest {
   readonly unknownTypes = new Set<string>();
   private readonly journalBudget: JournalBudget;
 
-  constructor(private readonly p: Pick<EvolutionParts, 'ctx' | 'settings' | 'stats' | 'book' | 'metrics' | 'clock' | 'history' | 'config' | 'alerts' | 'instances'>) {
+  constructor(private readonly p: IngestDeps) {
     this.journalBudget = new JournalBudget(JOURNAL_PER_SEC, (n) =>
       p.ctx.journal.record({ upstream: 'evolution', type: 'events.suppressed', level: 'info', ids: {}, summary: `${n} Evolution events not copied to the inspector (limit ${JOURNAL_PER_SEC}/s; all are in the WhatsApp event history)`, raw: null }),
     );
     this.dedupe = new Dedupe(p.config.current.dedupeWindowMs);
     this.limiter = new RateLimiter(p.settings().displayRateLimitPerMin);
+  }
+
+  /** New settings: the duplicate window and the display rate limit. */
+  configure(dedupeWindowMs: number, displayRatePerMin: number): void {
+    this.dedupe.windowMs = dedupeWindowMs;
+    this.limiter.setLimit(displayRatePerMin);
   }
 
   /** One socket.io event from `/` or `/{instance}`: validate, dedupe, keep, publish, alert. */

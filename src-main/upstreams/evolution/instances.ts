@@ -1,4 +1,10 @@
-import type { EvolutionParts } from './parts';
+import { MutableDisposable, timeout, type Disposable } from '../../core/disposable';
+import type { CoreContext } from '../../core/context';
+import type { InstanceBook } from './book';
+import type { EvolutionRest } from './rest';
+import type { EvolutionAlerts } from './alerts';
+import type { EvolutionLinks } from './links';
+import type { TimerGuard } from '../../core/lifecycle';
 import { RestError } from './rest';
 
 /**
@@ -7,20 +13,32 @@ import { RestError } from './rest';
  */
 const noListing = (e: unknown): boolean => e instanceof RestError && (e.status === 404 || e.status === 405 || e.status === 501);
 
+export interface InstanceListDeps {
+  ctx: CoreContext;
+  /** True once the module is stopping: nothing new is started. */
+  isStopped: () => boolean;
+  book: InstanceBook;
+  rest: EvolutionRest;
+  alerts: EvolutionAlerts;
+  links: EvolutionLinks;
+  /** For its timers: a throw restarts the main link (`linkGuard`), never the process. */
+  guard: TimerGuard;
+}
+
 /**
  * The instance list from REST (`GET /instance/fetchInstances`): refreshed on demand, periodically
  * and shortly after instance events; states it reports go to the book, instances it no longer
  * lists are removed, and the per-instance links follow.
  */
-export class InstanceList {
+export class InstanceList implements Disposable {
   restError: string | null = null;
   refreshedAt: number | null = null;
   /** False once the server said it has no `fetchInstances` (told once in the journal). */
   listingAvailable = true;
   private refreshing: Promise<void> | null = null;
-  private refreshTimer: NodeJS.Timeout | null = null;
+  private readonly refreshTimer = new MutableDisposable<ReturnType<typeof timeout>>();
 
-  constructor(private readonly p: Pick<EvolutionParts, 'ctx' | 'isStopped' | 'book' | 'rest' | 'alerts' | 'links' | 'guard'>) {}
+  constructor(private readonly p: InstanceListDeps) {}
 
   /** `GET /instance/fetchInstances`, then create/remove per-instance links. */
   refresh(throwErrors = false): Promise<void> {
@@ -60,19 +78,16 @@ export class InstanceList {
 
   /** One refresh soon, however many instance events arrive meanwhile. */
   scheduleRefresh(): void {
-    if (this.refreshTimer || this.p.isStopped()) return;
-    this.refreshTimer = setTimeout(
-      this.p.guard(() => {
-        this.refreshTimer = null;
-        void this.refresh();
-      }),
+    if (this.refreshTimer.value?.pending || this.p.isStopped()) return;
+    this.refreshTimer.value = timeout(
       300,
+      this.p.guard(() => void this.refresh()),
     );
-    this.refreshTimer.unref();
   }
 
-  stop(): void {
-    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+  /** Stop: a pending refresh is cancelled and none is armed again. */
+  dispose(): void {
+    this.refreshTimer.dispose();
   }
 
   /** The instance was deleted: forget it, its link and its alerts. */
@@ -80,7 +95,7 @@ export class InstanceList {
     const { ctx, book, alerts, links } = this.p;
     book.remove(name);
     links.removeInstanceLink(name);
-    links.manualOff.delete(name);
+    links.operatorOn(name);
     alerts.resolveInstance(name);
     ctx.journal.record({ upstream: 'evolution', type: 'instance.removed', level: 'info', ids: { instance: name }, summary: `instance ${name} removed (${why})`, raw: null });
   }

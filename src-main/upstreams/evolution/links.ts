@@ -1,21 +1,47 @@
+import type { Disposable } from '../../core/disposable';
 import { AuthError, connectDecision, type Link, type LinkSession } from '../../core/lifecycle';
 import { keyRefused } from './auth';
-import type { EvolutionParts } from './parts';
+import type { CoreContext } from '../../core/context';
+import type { EvolutionOptions, EvolutionSettings } from './options';
+import type { InstanceBook } from './book';
+import type { Metrics } from './metrics';
+import type { EvolutionAuth } from './auth';
+import type { Namespaces } from './namespaces';
+import type { Probes } from './probes';
+
+export interface EvolutionLinksDeps {
+  ctx: CoreContext;
+  options: EvolutionOptions;
+  settings: EvolutionSettings;
+  /** The mode listens on `/` (global, both). */
+  usesGlobal: () => boolean;
+  /** The mode listens on `/{instance}` (instance, both). */
+  usesInstances: () => boolean;
+  /** True once the module is stopping: nothing new is started. */
+  isStopped: () => boolean;
+  book: InstanceBook;
+  metrics: Metrics;
+  auth: EvolutionAuth;
+  namespaces: Namespaces;
+  /** `GET /instance/fetchInstances` (the instance list; called once running, never while built). */
+  refreshInstances(throwErrors?: boolean): Promise<void>;
+  probes: Probes;
+}
 
 /**
  * The connector's Links (shared lifecycle: backoff with jitter, status, test): the main link —
  * namespace `/` in global and both modes, the REST control channel in instance mode — and one
  * sub-link per instance namespace, kept to the wanted instances within the connection limit.
  */
-export class EvolutionLinks {
+export class EvolutionLinks implements Disposable {
   mainLink: Link | null = null;
   readonly instanceLinks = new Map<string, Link>();
   /** Instances the operator disconnected by hand: not reconnected by a refresh. */
-  readonly manualOff = new Set<string>();
+  private readonly manualOff = new Set<string>();
   /** Instances left without a namespace socket by the connection limit. */
   overLimit: string[] = [];
 
-  constructor(private readonly p: Pick<EvolutionParts, 'ctx' | 'options' | 'settings' | 'usesGlobal' | 'usesInstances' | 'isStopped' | 'book' | 'metrics' | 'auth' | 'namespaces' | 'instances' | 'probes'>) {}
+  constructor(private readonly p: EvolutionLinksDeps) {}
 
   /** (Re)create everything for the current URL, key and mode. */
   build(): void {
@@ -38,7 +64,7 @@ export class EvolutionLinks {
     // Configured instances connect now, whatever the REST listing later says (or fails to say).
     this.reconcile();
     // refresh() counts its failures on the main link and never rejects unless asked to.
-    void this.p.instances.refresh();
+    void this.p.refreshInstances();
   }
 
   /** Instance mode: the main link is the REST control channel (instance list, auth). */
@@ -48,7 +74,7 @@ export class EvolutionLinks {
     if (missing) throw missing;
     const started = Date.now();
     try {
-      await this.p.instances.refresh(true);
+      await this.p.refreshInstances(true);
     } catch (error) {
       if (keyRefused(error)) {
         auth.failed(`API key refused (HTTP ${error.status})`, { key: 'waKeyRefused', params: { status: error.status } });
@@ -58,6 +84,25 @@ export class EvolutionLinks {
     }
     session.latency(Date.now() - started);
     auth.ok();
+  }
+
+  /** The operator disconnected `name` by hand: a refresh does not reconnect it. */
+  operatorOff(name: string): void {
+    this.manualOff.add(name);
+  }
+
+  /** `name` is no longer held off by the operator (connected again by hand, or gone). */
+  operatorOn(name: string): void {
+    this.manualOff.delete(name);
+  }
+
+  isOperatorOff(name: string): boolean {
+    return this.manualOff.has(name);
+  }
+
+  /** New URL, mode or "connect all": no instance stays held off by hand. */
+  clearOperatorOff(): void {
+    this.manualOff.clear();
   }
 
   /** Reconnect every link not stopped (a new key). */

@@ -1,6 +1,11 @@
 import { Manager, type Socket } from 'socket.io-client';
 import type { LinkSession } from '../../core/lifecycle';
-import { API_KEY, type EvolutionParts } from './parts';
+import type { CoreContext } from '../../core/context';
+import { API_KEY, type EvolutionOptions, type EvolutionSettings } from './options';
+import type { InstanceBook } from './book';
+import type { EvolutionRest } from './rest';
+import type { EvolutionAuth } from './auth';
+import type { Ingest } from './ingest';
 
 /**
  * The socket.io side: one shared Manager (one engine connection, namespaces multiplexed) and a
@@ -8,6 +13,16 @@ import { API_KEY, type EvolutionParts } from './parts';
  */
 
 export const INVALID_NAMESPACE = /invalid namespace/i;
+
+export interface NamespacesDeps {
+  ctx: CoreContext;
+  options: EvolutionOptions;
+  settings: EvolutionSettings;
+  book: InstanceBook;
+  rest: EvolutionRest;
+  auth: EvolutionAuth;
+  ingest: Ingest;
+}
 
 /** The namespace does not exist (yet) on the server: the Link retries with backoff. */
 export class NamespaceWaiting extends Error {}
@@ -33,7 +48,7 @@ export class Namespaces {
   private readonly sockets = new Map<string, Socket>();
   private readonly websocketChecked = new Map<string, number>();
 
-  constructor(private readonly p: Pick<EvolutionParts, 'ctx' | 'options' | 'settings' | 'book' | 'rest' | 'auth' | 'ingest'>) {}
+  constructor(private readonly p: NamespacesDeps) {}
 
   private getManager(): Manager {
     this.manager ??= newManager(this.p.settings().url, this.p.ctx.secrets.get(API_KEY) ?? '', this.p.options.connectTimeoutMs ?? 15_000);

@@ -1,12 +1,28 @@
 import type { MessageText, TestResult } from '../../contract';
 import { asState } from './book';
 import { INVALID_NAMESPACE, newManager } from './namespaces';
-import { API_KEY, type EvolutionParts } from './parts';
+import type { CoreContext } from '../../core/context';
+import { API_KEY, type EvolutionSettings } from './options';
+import type { InstanceBook } from './book';
+import type { EvolutionRest } from './rest';
+import type { EvolutionAlerts } from './alerts';
 import { RestError } from './rest';
+
+export interface ProbesDeps {
+  ctx: CoreContext;
+  settings: EvolutionSettings;
+  /** The mode listens on `/` (global, both). */
+  usesGlobal: () => boolean;
+  /** The mode listens on `/{instance}` (instance, both). */
+  usesInstances: () => boolean;
+  book: InstanceBook;
+  rest: EvolutionRest;
+  alerts: EvolutionAlerts;
+}
 
 /** Settings' "Test connection", for the API (REST and `/`) and for one instance (state, websocket config, `/{instance}`). */
 export class Probes {
-  constructor(private readonly p: Pick<EvolutionParts, 'ctx' | 'settings' | 'usesGlobal' | 'usesInstances' | 'book' | 'rest' | 'alerts'>) {}
+  constructor(private readonly p: ProbesDeps) {}
 
   /** A throwaway socket.io connection to `nsp`: 'ok', 'timeout' or the connect error. */
   private async handshake(nsp: string, timeoutMs = 5_000): Promise<string> {

@@ -1,9 +1,30 @@
 import type { WaMetrics, WaSnapshot } from '../../contract/evolution';
-import type { EvolutionParts } from './parts';
+import type { CoreContext } from '../../core/context';
+import type { EvolutionSettings, EvolutionStats } from './options';
+import type { InstanceBook } from './book';
+import type { Metrics } from './metrics';
+import type { ClockEstimator } from './clock';
+import type { EventHistory } from './history';
+import type { EvolutionLinks } from './links';
+import type { InstanceList } from './instances';
+import type { Ingest } from './ingest';
+
+export interface EvolutionStatusDeps {
+  ctx: CoreContext;
+  settings: EvolutionSettings;
+  stats: EvolutionStats;
+  book: InstanceBook;
+  metrics: Metrics;
+  clock: ClockEstimator;
+  history: EventHistory;
+  links: EvolutionLinks;
+  instances: InstanceList;
+  ingest: Ingest;
+}
 
 /** What the WhatsApp views read: the snapshot and the metrics, and their periodic publishing. */
 export class EvolutionStatus {
-  constructor(private readonly p: Pick<EvolutionParts, 'ctx' | 'settings' | 'stats' | 'book' | 'metrics' | 'clock' | 'history' | 'links' | 'instances' | 'ingest'>) {}
+  constructor(private readonly p: EvolutionStatusDeps) {}
 
   snapshot(): WaSnapshot {
     const { ctx, instances } = this.p;

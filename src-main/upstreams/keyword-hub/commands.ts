@@ -1,10 +1,25 @@
 import { isTerminal, type ExecAction, type ExecutionsState, type StartInput } from '../../contract/keyword-hub';
 import { CommandError, type CommandHandles } from '../../core/commands';
-import type { HubParts } from './parts';
+import type { CoreContext } from '../../core/context';
+import type { HubConnection } from './connection';
+import type { HubStatusBoard } from './hub-status';
+import type { ExecutionStore } from './store';
+import type { Requests } from './requests';
+import type { OfflineQueue } from './offline-queue';
+import type { Resync } from './resync';
 import { checkAction } from './state-machine';
 import { CLIENT_EVENT, wireMonitor, wirePrefs, wireStart } from './wire';
 
-export type HubCommandsDeps = Pick<HubParts, 'ctx' | 'conn' | 'status' | 'store' | 'requests' | 'queue' | 'resync'> & { state(): ExecutionsState };
+export interface HubCommandsDeps {
+  ctx: CoreContext;
+  conn: HubConnection;
+  status: HubStatusBoard;
+  store: ExecutionStore;
+  requests: Requests;
+  queue: OfflineQueue;
+  resync: Resync;
+  state(): ExecutionsState;
+}
 
 /**
  * The `executions.*` commands of the bridge: start and operator actions (checked against the

@@ -3,8 +3,10 @@ import type { TestResult } from '../../contract';
 import type { Settings } from '../../contract/settings';
 import type { CoreContext } from '../../core/context';
 import { AuthError, linkGuard, type Link, type LinkSession, type TimerGuard } from '../../core/lifecycle';
+import { MutableDisposable, toDisposable, type Disposable } from '../../core/disposable';
 import { openWebSocket } from '../ws-link';
-import type { HubParts } from './parts';
+import type { HubStatusBoard } from './hub-status';
+import type { Requests } from './requests';
 import { frameOf, newRequestId } from './wire';
 
 /**
@@ -16,13 +18,45 @@ import { frameOf, newRequestId } from './wire';
 /** `upstreams.keywordHub` as in effect (demo URL filled in). */
 export type HubSettings = () => Settings['upstreams']['keywordHub'];
 
-/** The socket and session of the current connection; `link` is set by the composition root. */
+/**
+ * The socket and session of the current connection, and the link they belong to: the other parts
+ * read them; only the link's open/close (below) and the composition root (`use`) change them.
+ */
 export class HubConnection {
-  ws: WebSocket | null = null;
-  session: LinkSession | null = null;
-  link!: Link;
+  private socket: WebSocket | null = null;
+  private current: LinkSession | null = null;
+  private theLink: Link | null = null;
   /** For the parts' own timers: a throw restarts the hub link, never ends the process. */
-  readonly guard: TimerGuard = linkGuard(() => this.link);
+  readonly guard: TimerGuard = linkGuard(() => this.theLink);
+
+  get ws(): WebSocket | null {
+    return this.socket;
+  }
+  get session(): LinkSession | null {
+    return this.current;
+  }
+  /** The hub's link (set by the composition root before anything runs). */
+  get link(): Link {
+    if (!this.theLink) throw new Error('the keyword hub link is not created yet');
+    return this.theLink;
+  }
+  /** The composition root made the link (again, when the ping interval changes). */
+  use(link: Link): void {
+    this.theLink = link;
+  }
+  /** A connection attempt began on `session`. */
+  opening(session: LinkSession): void {
+    this.current = session;
+  }
+  /** The socket of the current session is open. */
+  opened(socket: WebSocket): void {
+    this.socket = socket;
+  }
+  /** The connection ended. */
+  closed(): void {
+    this.socket = null;
+    this.current = null;
+  }
 
   online(): boolean {
     return this.ws !== null && this.ws.readyState === WebSocket.OPEN;
@@ -34,13 +68,24 @@ export class HubConnection {
   }
 }
 
+export interface PingerDeps {
+  ctx: CoreContext;
+  /** Clock for timestamps and queue expiry (tests replace it). */
+  now: () => number;
+  settings: HubSettings;
+  conn: HubConnection;
+  status: HubStatusBoard;
+  requests: Requests;
+}
+
 /** SESSAO_PING every `pingIntervalMs`; no SESSAO_PONG for 2.5 intervals → the link is dead. */
-export class Pinger {
+export class Pinger implements Disposable {
   private readonly pings = new Map<string, number>();
   private lastPongAt = 0;
-  private timer: NodeJS.Timeout | null = null;
+  /** The ping interval of the current connection. */
+  private readonly timer = new MutableDisposable<Disposable>();
 
-  constructor(private readonly deps: Pick<HubParts, 'ctx' | 'now' | 'settings' | 'conn' | 'status' | 'requests'>) {}
+  constructor(private readonly deps: PingerDeps) {}
 
   start(s: LinkSession): void {
     const { ctx, now, settings, conn, status, requests } = this.deps;
@@ -48,7 +93,7 @@ export class Pinger {
     const interval = settings().pingIntervalMs;
     this.lastPongAt = Date.now();
     // Session-guarded: a throw restarts this connection (a stale one's is only counted).
-    this.timer = setInterval(s.guard(() => {
+    const timer = setInterval(s.guard(() => {
       if (!conn.online()) return;
       // Rate limited: pings pause without counting as missing pongs.
       if (status.rateLimited()) {
@@ -68,11 +113,18 @@ export class Pinger {
       // Counted in send order, so a RATE_LIMIT_ERROR without request_id can be matched to a ping.
       requests.pingSent(requestId);
     }), interval);
+    this.timer.value = toDisposable(() => clearInterval(timer));
   }
 
+  /** The connection ended: no more pings on it. */
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.timer.clear();
+    this.pings.clear();
+  }
+
+  /** The module stops: no ping is sent again, even if a session starts late. */
+  dispose(): void {
+    this.timer.dispose();
     this.pings.clear();
   }
 
@@ -87,10 +139,18 @@ export class Pinger {
   }
 }
 
-export type HubLinkDeps = Pick<HubParts, 'ctx' | 'now' | 'settings' | 'conn' | 'status' | 'pinger' | 'requests'> & {
+export interface HubLinkDeps {
+  ctx: CoreContext;
+  /** Clock for timestamps and queue expiry (tests replace it). */
+  now: () => number;
+  settings: HubSettings;
+  conn: HubConnection;
+  status: HubStatusBoard;
+  pinger: Pinger;
+  requests: Requests;
   onText(text: string): void;
   afterConnect(): Promise<void>;
-};
+}
 
 const wsUrl = (settings: HubSettings) => settings().url.replace(/^http/, 'ws');
 /** The token never leaves main: it is sent only on the upgrade. */
@@ -110,7 +170,7 @@ export function createHubLink(deps: HubLinkDeps): Link {
     idleTimeoutMs: Math.round(settings().pingIntervalMs * 2.5),
     async open(s) {
       if (!settings().url) throw new Error('no keyword hub URL configured');
-      conn.session = s;
+      conn.opening(s);
       let socket: WebSocket;
       try {
         socket = await openWebSocket({ url: wsUrl(settings), session: s, headers: authHeaders(ctx), onMessage: deps.onText });
@@ -121,15 +181,14 @@ export function createHubLink(deps: HubLinkDeps): Link {
         }
         throw error;
       }
-      conn.ws = socket;
+      conn.opened(socket);
       status.clearAuth();
       deps.pinger.start(s);
       ctx.journal.record({ upstream: 'keywordHub', type: 'connected', level: 'info', ids: {}, summary: `connected to ${settings().url}`, raw: null });
       setTimeout(s.guard(deps.afterConnect), 0);
     },
     close() {
-      conn.ws = null;
-      conn.session = null;
+      conn.closed();
       deps.pinger.stop();
       deps.requests.failAll('the connection to the keyword hub was lost before it answered; the execution list is re-synchronised on reconnect');
     },

@@ -1,6 +1,11 @@
 import type { z } from 'zod';
 import { CommandError } from '../../core/commands';
-import type { HubParts } from './parts';
+import type { CoreContext } from '../../core/context';
+import type { HubConnection } from './connection';
+import type { HubStatusBoard } from './hub-status';
+import type { ExecutionStore } from './store';
+import type { Requests } from './requests';
+import type { ExecutionReports } from './reports';
 import { hubErrorOf } from './reports';
 import type { Pending } from './requests';
 import type { ErroBody } from './wire';
@@ -20,7 +25,16 @@ const codeFor = (codigo: string, control: boolean): CommandError['code'] => {
   }
 };
 
-export type HubErrorsDeps = Pick<HubParts, 'ctx' | 'now' | 'conn' | 'status' | 'store' | 'requests' | 'reports'>;
+export interface HubErrorsDeps {
+  ctx: CoreContext;
+  /** Clock for timestamps and queue expiry (tests replace it). */
+  now: () => number;
+  conn: HubConnection;
+  status: HubStatusBoard;
+  store: ExecutionStore;
+  requests: Requests;
+  reports: ExecutionReports;
+}
 
 /** The execution an ERRO names: the one our refused request was about, else `detalhes.execucao_id` or `execucao_id`. */
 const namedExecution = (d: z.output<typeof ErroBody>, mine: Pending | undefined, raw: unknown): string | null => {

@@ -1,7 +1,19 @@
 import type { HubError, HubHealth, HubStatus } from '../../contract/keyword-hub';
+import type { CoreContext } from '../../core/context';
+import { MutableDisposable, timeout, type Disposable } from '../../core/disposable';
 import { authAlert } from './alerts';
+import type { HubConnection } from './connection';
 import { queuedCommands } from './offline-queue';
-import type { HubParts } from './parts';
+import type { ExecutionStore } from './store';
+
+export interface HubStatusDeps {
+  ctx: CoreContext;
+  now: () => number;
+  store: ExecutionStore;
+  conn: HubConnection;
+  /** How many refused commands wait for the rate-limit window (requests.ts knows; read only once running). */
+  refusedCount: () => number;
+}
 
 type TokenRefusal = NonNullable<HubStatus['auth']>;
 
@@ -10,18 +22,16 @@ type TokenRefusal = NonNullable<HubStatus['auth']>;
  * refusals, timeouts, stale updates), the token refusal, retry advice, the rate-limit window and
  * the last re-sync; published on `executions.hub`, coalesced to one snapshot per 100 ms.
  */
-export class HubStatusBoard {
+export class HubStatusBoard implements Disposable {
   // Owned here: the other parts change them through the methods below, never by assignment.
   private readonly health: HubHealth = { unknownEvents: 0, malformed: 0, refusals: 0, timeouts: 0, staleUpdates: 0, unconfirmed: 0, lastProblem: null, unknownNames: [] };
   private auth: HubStatus['auth'] = null;
   private advice: HubError | null = null;
   private limitedUntil: number | null = null;
   private lastSyncAt: number | null = null;
-  /** How many refused commands wait for the rate-limit window (set by the composition root: requests.ts knows). */
-  refusedCount: () => number = () => 0;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly timer = new MutableDisposable<ReturnType<typeof timeout>>();
 
-  constructor(private readonly deps: Pick<HubParts, 'ctx' | 'now' | 'store' | 'conn'>) {}
+  constructor(private readonly deps: HubStatusDeps) {}
 
   snapshot(): HubStatus {
     const rateLimitedUntil = this.limitedUntil;
@@ -30,7 +40,7 @@ export class HubStatusBoard {
       health: { ...this.health, unknownNames: [...this.health.unknownNames] },
       auth: this.auth,
       rateLimitedUntil: rateLimitedUntil && rateLimitedUntil > now() ? rateLimitedUntil : null,
-      rateLimitedCommands: this.refusedCount(),
+      rateLimitedCommands: this.deps.refusedCount(),
       advice: this.advice,
       queue: store.db.isOpen ? queuedCommands(store.db) : [],
       prefs: store.prefs,
@@ -39,19 +49,20 @@ export class HubStatusBoard {
     };
   }
 
+  /** Publish within 100 ms, once however many changes come; nothing once disposed. */
   publish(): void {
-    this.timer ??= setTimeout(
+    if (this.timer.value?.pending) return;
+    this.timer.value = timeout(
+      100,
       this.deps.conn.guard(() => {
-        this.timer = null;
         if (this.deps.store.db.isOpen) this.deps.ctx.hub.publish('executions.hub', this.snapshot());
       }),
-      100,
     );
   }
 
-  /** Cancel a pending publish (the handle is kept, so a change during shutdown arms no new one). */
-  stop(): void {
-    if (this.timer) clearTimeout(this.timer);
+  /** Stop: a pending publish is cancelled and a change during shutdown arms no new one. */
+  dispose(): void {
+    this.timer.dispose();
   }
 
   rateLimited(): boolean {

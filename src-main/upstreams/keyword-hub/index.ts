@@ -39,16 +39,17 @@ export function createKeywordHub(ctx: CoreContext, options: KeywordHubOptions = 
   const isStopped = () => stopped;
 
   const conn = new HubConnection();
+  // Built in dependency order; the one pair that reads each other (status shows how many
+  // refused commands wait, requests counts on status) does so only once running, never while built.
   const store = new ExecutionStore(ctx, now, conn.guard);
-  const status = new HubStatusBoard({ ctx, now, store, conn });
-  const requests = new Requests({ ctx, now, settings, conn, status, store });
+  const status = new HubStatusBoard({ ctx, now, store, conn, refusedCount: (): number => requests.refusedCount });
+  const requests: Requests = new Requests({ ctx, now, settings, conn, status, store });
   const queue = new OfflineQueue({ ctx, now, conn, status, store, requests, isStopped });
   const reports = new ExecutionReports({ ctx, now, store, status });
   const resync = new Resync({ ctx, now, conn, status, store, requests, reports, isStopped });
   const pinger = new Pinger({ ctx, now, settings, conn, status, requests });
   const hubErrors = new HubErrors({ ctx, now, conn, status, store, requests, reports });
   const events = new ServerEvents({ ctx, now, conn, status, store, requests, reports, resync, pinger, hubErrors, isStopped });
-  status.refusedCount = () => requests.refusedCount;
   const state = (): ExecutionsState => ({ ...store.snapshot(), hub: status.snapshot() });
   const commands = new HubCommands({ ctx, conn, status, store, requests, queue, resync, state });
 
@@ -64,22 +65,22 @@ export function createKeywordHub(ctx: CoreContext, options: KeywordHubOptions = 
     await queue.flush();
   };
   const makeLink = () => createHubLink({ ctx, now, settings, conn, status, pinger, requests, onText: (text) => events.receive(text), afterConnect });
-  conn.link = makeLink();
+  conn.use(makeLink());
 
   const owned = new DisposableStore();
   const module = {
     name: 'keywordHub',
     start() {
-      // Disposed newest first: listeners and commands, the link, then the parts' timers; the
-      // store is written last.
+      // Disposed newest first: listeners and commands, the link, the parts' timers (publishing
+      // stops before the requests still waiting are failed), then the store is written last.
+      owned.add(store);
+      owned.defer(() => requests.failAll('the console is shutting down'));
+      owned.add(pinger);
+      owned.add(resync);
+      owned.add(status);
       owned.defer(() => {
         stopped = true;
         store.stop();
-        status.stop();
-        resync.stop();
-        pinger.stop();
-        requests.failAll('the console is shutting down');
-        store.persist();
       });
       owned.defer(() => conn.link.dispose());
       commands.register(ctx.commands.ownedBy(owned));
@@ -89,7 +90,7 @@ export function createKeywordHub(ctx: CoreContext, options: KeywordHubOptions = 
           const b = previous.upstreams.keywordHub;
           if (a.url === b.url && a.enabled === b.enabled && a.pingIntervalMs === b.pingIntervalMs) return;
           // The idle timeout follows the ping interval, and is fixed when the link is created.
-          if (a.pingIntervalMs !== b.pingIntervalMs) conn.link = makeLink();
+          if (a.pingIntervalMs !== b.pingIntervalMs) conn.use(makeLink());
           conn.link.apply();
         }),
       );

@@ -3,7 +3,11 @@ import { z } from 'zod';
 import { isTerminal, type QueuedCommand } from '../../contract/keyword-hub';
 import { CommandError } from '../../core/commands';
 import { expiredAlert } from './alerts';
-import type { HubParts } from './parts';
+import type { CoreContext } from '../../core/context';
+import type { HubConnection } from './connection';
+import type { HubStatusBoard } from './hub-status';
+import type { ExecutionStore } from './store';
+import type { Requests } from './requests';
 import { checkAction } from './state-machine';
 import { actionOfEvent, newRequestId, startFromWire } from './wire';
 
@@ -24,7 +28,17 @@ export const queuedCommands = (db: DatabaseSync): QueuedCommand[] =>
     expiresAt: Number(r.expires_at),
   }));
 
-export type OfflineQueueDeps = Pick<HubParts, 'ctx' | 'now' | 'conn' | 'status' | 'store' | 'requests' | 'isStopped'>;
+export interface OfflineQueueDeps {
+  ctx: CoreContext;
+  /** Clock for timestamps and queue expiry (tests replace it). */
+  now: () => number;
+  conn: HubConnection;
+  status: HubStatusBoard;
+  store: ExecutionStore;
+  requests: Requests;
+  /** True once the module is stopping: nothing new is started. */
+  isStopped: () => boolean;
+}
 
 /**
  * Start, pause, resume and cancel given while the link is reconnecting wait in SQLite (`kh_queue`)

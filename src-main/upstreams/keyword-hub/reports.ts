@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import { isTerminal, type ExecStatus, type Execution, type HubError } from '../../contract/keyword-hub';
-import type { HubParts } from './parts';
+import type { CoreContext } from '../../core/context';
+import type { ExecutionStore } from './store';
+import type { HubStatusBoard } from './hub-status';
 import { confirmsAction } from './requests';
 import { acceptUpdate } from './state-machine';
 import { ListItem, timeOf, type StatusData } from './wire';
@@ -16,6 +18,14 @@ export const hubErrorOf = (code: string, message: string, details: unknown, reco
 /** A hub restarted and reused an id when its start is this much newer than our record's (clocks differ a little). */
 const NEW_RUN_SLACK_MS = 5_000;
 
+export interface ReportsDeps {
+  ctx: CoreContext;
+  /** Clock for timestamps and queue expiry (tests replace it). */
+  now: () => number;
+  store: ExecutionStore;
+  status: HubStatusBoard;
+}
+
 /**
  * What the hub reports about an execution, applied to the console's copy: status changes
  * checked against the state machine (stale ones ignored and counted, jumps outside the diagram
@@ -26,7 +36,7 @@ export class ExecutionReports {
   /** When the hub last reported each execution (this process; 0 = not since start). */
   private readonly heard = new Map<string, number>();
 
-  constructor(private readonly deps: Pick<HubParts, 'ctx' | 'now' | 'store' | 'status'>) {}
+  constructor(private readonly deps: ReportsDeps) {}
 
   heardAt(e: Execution): number {
     return this.heard.get(e.id) ?? 0;

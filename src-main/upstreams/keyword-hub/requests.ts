@@ -1,6 +1,9 @@
 import type { ExecAction, Execution, StartInput } from '../../contract/keyword-hub';
 import { CommandError } from '../../core/commands';
-import type { HubParts } from './parts';
+import type { CoreContext } from '../../core/context';
+import type { HubConnection, HubSettings } from './connection';
+import type { HubStatusBoard } from './hub-status';
+import type { ExecutionStore } from './store';
 import { actionTarget } from './state-machine';
 import { frameOf, newRequestId } from './wire';
 
@@ -53,7 +56,15 @@ export interface RequestMeta {
 export const confirmsAction = (action: ExecAction, status: Execution['status']): boolean =>
   status === actionTarget[action] || (action === 'resumir' && status === 'concluida');
 
-export type RequestsDeps = Pick<HubParts, 'ctx' | 'now' | 'settings' | 'conn' | 'status' | 'store'>;
+export interface RequestsDeps {
+  ctx: CoreContext;
+  /** Clock for timestamps and queue expiry (tests replace it). */
+  now: () => number;
+  settings: HubSettings;
+  conn: HubConnection;
+  status: HubStatusBoard;
+  store: ExecutionStore;
+}
 
 /**
  * Request/reply matching (docs/keyword-hub.md "Correlation"): every client event gets a fresh

@@ -1,7 +1,23 @@
 import { isTerminal } from '../../contract/keyword-hub';
-import type { HubParts } from './parts';
+import type { CoreContext } from '../../core/context';
+import { MutableDisposable, timeout, type Disposable } from '../../core/disposable';
+import type { HubConnection } from './connection';
+import type { HubStatusBoard } from './hub-status';
+import type { ExecutionReports } from './reports';
+import type { Requests } from './requests';
+import type { ExecutionStore } from './store';
 
-export type ResyncDeps = Pick<HubParts, 'ctx' | 'now' | 'conn' | 'status' | 'store' | 'requests' | 'reports' | 'isStopped'>;
+export interface ResyncDeps {
+  ctx: CoreContext;
+  now: () => number;
+  conn: HubConnection;
+  status: HubStatusBoard;
+  store: ExecutionStore;
+  requests: Requests;
+  reports: ExecutionReports;
+  /** True once the module is stopping: a re-sync under way ends without a verdict. */
+  isStopped: () => boolean;
+}
 
 /** An optional extra's standing on the current connection. */
 type Extra = 'untried' | 'on' | 'off';
@@ -15,8 +31,8 @@ type Extra = 'untried' | 'on' | 'off';
  * hub has not reported since the link came back shows "no news since" its last report (status and
  * progress kept); its next report restores it; only a NOT_FOUND naming it ends it (hub-errors.ts).
  */
-export class Resync {
-  private timer: NodeJS.Timeout | null = null;
+export class Resync implements Disposable {
+  private readonly timer = new MutableDisposable<ReturnType<typeof timeout>>();
   private list: Extra = 'untried';
   private query: Extra = 'untried';
   private connectedAt = 0;
@@ -32,19 +48,18 @@ export class Resync {
 
   /** Re-sync within a second, once however many times it is asked (executions started elsewhere). */
   soon(): void {
-    if (this.list === 'off') return;
-    this.timer ??= setTimeout(
+    if (this.list === 'off' || this.timer.value?.pending) return;
+    this.timer.value = timeout(
+      1_000,
       this.deps.conn.guard(() => {
-        this.timer = null;
         if (this.deps.conn.online()) void this.run().catch(this.deps.ctx.journal.failed('keywordHub', 're-sync'));
       }),
-      1_000,
     );
   }
 
-  /** Cancel a pending re-sync (the handle is kept, so none is armed during shutdown). */
-  stop(): void {
-    if (this.timer) clearTimeout(this.timer);
+  /** Stop: a pending re-sync is cancelled and none is armed during shutdown. */
+  dispose(): void {
+    this.timer.dispose();
   }
 
   /** Resolves with the number of executions known afterwards. */

@@ -3,7 +3,14 @@ import type { Cluster, Execution, HubNotification, Keyword, MetricSample } from 
 import { checkUpstream, parseJson, preview } from '../validate';
 import { concludedAlert, executionErrorAlert, severityOf, systemAlert } from './alerts';
 import { JournalBudget } from '../journal-budget';
-import type { HubParts } from './parts';
+import type { CoreContext } from '../../core/context';
+import type { HubConnection, Pinger } from './connection';
+import type { HubStatusBoard } from './hub-status';
+import type { ExecutionStore } from './store';
+import type { Requests } from './requests';
+import type { ExecutionReports } from './reports';
+import type { Resync } from './resync';
+import type { HubErrors } from './hub-errors';
 import { hubErrorOf } from './reports';
 import { isServerEvent, nextSeq, serverEvents, type ServerEvent } from './wire';
 
@@ -23,7 +30,21 @@ const httpOnly = (url: string | undefined | null): string | null => {
   }
 };
 
-export type ServerEventsDeps = Pick<HubParts, 'ctx' | 'now' | 'conn' | 'status' | 'store' | 'requests' | 'reports' | 'resync' | 'pinger' | 'hubErrors' | 'isStopped'>;
+export interface ServerEventsDeps {
+  ctx: CoreContext;
+  /** Clock for timestamps and queue expiry (tests replace it). */
+  now: () => number;
+  conn: HubConnection;
+  status: HubStatusBoard;
+  store: ExecutionStore;
+  requests: Requests;
+  reports: ExecutionReports;
+  resync: Resync;
+  pinger: Pinger;
+  hubErrors: HubErrors;
+  /** True once the module is stopping: nothing new is started. */
+  isStopped: () => boolean;
+}
 
 /**
  * Every frame the hub sends: the `{event, data}` envelope is checked, `data` validated per event

@@ -15,6 +15,7 @@ import {
 } from '../../contract/keyword-hub';
 import { CommandError } from '../../core/commands';
 import type { CoreContext } from '../../core/context';
+import { MutableDisposable, timeout, type Disposable } from '../../core/disposable';
 import { linkGuard, type TimerGuard } from '../../core/lifecycle';
 import { clusterRow, executionRow, keywordRow, monitorRow, notificationRow, prefsRow } from './legacy-rows';
 
@@ -29,7 +30,7 @@ const MAX_EXECUTIONS = 500;
  * notifications, metrics, notification preferences and the monitoring choice, each with its cap.
  * Execution snapshots are published on `executions.changed`.
  */
-export class ExecutionStore {
+export class ExecutionStore implements Disposable {
   readonly executions = new Map<string, Execution>();
   readonly notifications: HubNotification[];
   readonly metrics: MetricSample[] = [];
@@ -42,8 +43,10 @@ export class ExecutionStore {
   private newKeywords: Keyword[] = [];
   private newClusters: Cluster[] = [];
   private notificationsDirty = false;
-  private persistTimer: NodeJS.Timeout | null = null;
-  private publishTimer: NodeJS.Timeout | null = null;
+  private readonly persistTimer = new MutableDisposable<ReturnType<typeof timeout>>();
+  private readonly publishTimer = new MutableDisposable<ReturnType<typeof timeout>>();
+  /** Stopped (the module is stopping): no coalesced publish is armed any more. */
+  private stopped = false;
 
   constructor(
     private readonly ctx: CoreContext,
@@ -144,7 +147,7 @@ export class ExecutionStore {
     this.changedExec.add(e.id);
     this.persistSoon();
     if (immediate) this.publishChanged();
-    else this.publishTimer ??= setTimeout(this.guard(() => this.publishChanged()), 250);
+    else if (!this.stopped && !this.publishTimer.value?.pending) this.publishTimer.value = timeout(250, this.guard(() => this.publishChanged()));
   }
 
   /**
@@ -243,8 +246,7 @@ export class ExecutionStore {
   // ---- persistence & publishing -------------------------------------------------------------
   /** Write everything pending to SQLite now. */
   persist(): void {
-    if (this.persistTimer) clearTimeout(this.persistTimer);
-    this.persistTimer = null;
+    this.persistTimer.clear();
     const db = this.db;
     if (!db.isOpen) return;
     const upsert = db.prepare('INSERT INTO kh_executions (id, updated_at, body) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at, body = excluded.body');
@@ -268,13 +270,21 @@ export class ExecutionStore {
     this.prune();
   }
 
-  /** Cancel the coalesced publish. The timer is left set so that nothing is published after stop. */
+  /** Stop publishing: the coalesced publish is cancelled and none is armed again (writes still are). */
   stop(): void {
-    if (this.publishTimer) clearTimeout(this.publishTimer);
+    this.stopped = true;
+    this.publishTimer.dispose();
+  }
+
+  /** The module stops: publishing stops, what is pending is written now, no timer is left. */
+  dispose(): void {
+    this.stop();
+    this.persist();
+    this.persistTimer.dispose();
   }
 
   private persistSoon() {
-    this.persistTimer ??= setTimeout(this.guard(() => this.persist()), 500);
+    if (!this.persistTimer.value?.pending) this.persistTimer.value = timeout(500, this.guard(() => this.persist()));
   }
 
   /** Keep the newest MAX_EXECUTIONS finished executions (running ones are never pruned). */
@@ -294,8 +304,7 @@ export class ExecutionStore {
   }
 
   private publishChanged() {
-    if (this.publishTimer) clearTimeout(this.publishTimer);
-    this.publishTimer = null;
+    this.publishTimer.clear();
     for (const id of this.changedExec) {
       const e = this.executions.get(id);
       if (e) this.ctx.hub.publish('executions.changed', e);
